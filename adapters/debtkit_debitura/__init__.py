@@ -1,0 +1,1 @@
+"""Debitura adapter for debtkit (a network of collection partners)."""

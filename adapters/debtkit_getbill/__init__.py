@@ -1,0 +1,1 @@
+"""GetBill adapter for debtkit (AI reminders by call, SMS and email)."""

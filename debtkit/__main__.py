@@ -1,0 +1,5 @@
+import sys
+
+from debtkit.cli import main
+
+sys.exit(main())

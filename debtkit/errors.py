@@ -1,0 +1,251 @@
+"""The one error tree every debtkit call raises from.
+
+`str()` of any error names where it happened (provider, method, path, status, request id) and
+never contains credentials or debtor personal data: messages are built from paths and codes,
+and provider-supplied text is kept on attributes, not in the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "APIStatusError",
+    "AmbiguousWriteError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BusinessRuleError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectionFailedError",
+    "DebtkitError",
+    "DuplicateError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "Problem",
+    "RateLimitedError",
+    "RequestTimeoutError",
+    "ServerError",
+    "TransportError",
+    "UnknownProviderError",
+    "UnsupportedFeatureError",
+    "ValidationError",
+    "error_for_status",
+]
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with one field: `path` like ``debtor.phone``, a stable `code`, a message."""
+
+    path: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '<root>'}: {self.message} [{self.code}]"
+
+
+class DebtkitError(Exception):
+    """Root of every error debtkit raises on purpose."""
+
+
+class ConfigurationError(DebtkitError):
+    """The SDK was set up wrongly: missing credentials, bad base URL, unknown option."""
+
+
+class UnknownProviderError(ConfigurationError, LookupError):
+    """No adapter is installed or registered under the requested name."""
+
+    def __init__(self, name: str, available: Iterable[str]) -> None:
+        self.name = name
+        self.available = tuple(sorted(available))
+        listed = ", ".join(self.available) or "none"
+        super().__init__(f"no debtkit adapter named {name!r}; installed adapters: {listed}")
+
+
+class ValidationError(DebtkitError, ValueError):
+    """Local validation failed; `problems` lists every problem at once."""
+
+    def __init__(self, problems: Sequence[Problem], *, subject: str = "debt") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = "; ".join(f"{p.path or '<root>'} [{p.code}]" for p in self.problems[:10])
+        more = f"; and {count - 10} more" if count > 10 else ""
+        super().__init__(f"invalid {subject}: {count} problem(s): {lines}{more}")
+
+
+class UnsupportedFeatureError(DebtkitError, ValueError):
+    """The provider cannot express something the caller asked for."""
+
+    def __init__(self, provider: str, feature: str) -> None:
+        self.provider = provider
+        self.feature = feature
+        super().__init__(f"{provider} does not support {feature}")
+
+
+def _where(provider: str, method: str, path: str) -> str:
+    # The query string can carry search terms (references, amounts): keep it out of messages.
+    return f"{provider} {method.upper()} {path.split('?', 1)[0]}"
+
+
+class TransportError(DebtkitError):
+    """The request did not produce an HTTP response."""
+
+    def __init__(self, provider: str, method: str, path: str, reason: str) -> None:
+        self.provider = provider
+        self.method = method.upper()
+        self.path = path.split("?", 1)[0]
+        self.reason = reason
+        super().__init__(f"{_where(provider, method, path)}: {reason}")
+
+
+class ConnectionFailedError(TransportError):
+    """The connection could not be made or was reset."""
+
+
+class RequestTimeoutError(TransportError):
+    """A per-phase timeout ran out before the response arrived."""
+
+
+class APIStatusError(DebtkitError):
+    """The provider answered with a non-2xx status."""
+
+    default_status: int = 0
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        method: str,
+        path: str,
+        status: int,
+        request_id: str | None = None,
+        problems: Sequence[Problem] = (),
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.method = method.upper()
+        self.path = path.split("?", 1)[0]
+        self.status = status
+        self.request_id = request_id
+        self.message = message
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        fields = ""
+        if self.problems:
+            fields = "; fields: " + ", ".join(sorted({p.path for p in self.problems}))
+        return f"{_where(self.provider, self.method, self.path)} -> {self.status}{rid}{fields}"
+
+
+class BadRequestError(APIStatusError):
+    default_status = 400
+
+
+class AuthenticationError(APIStatusError):
+    default_status = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    default_status = 403
+
+
+class NotFoundError(APIStatusError):
+    default_status = 404
+
+
+class ConflictError(APIStatusError):
+    default_status = 409
+
+
+class DuplicateError(ConflictError):
+    """The provider already holds a debt/case under this creditor reference."""
+
+    def __init__(self, message: str, *, reference: str | None = None, **kwargs: Any) -> None:
+        self.reference = reference
+        super().__init__(message, **kwargs)
+
+
+class BusinessRuleError(APIStatusError):
+    """A valid request the provider refuses on business grounds (contracts, coverage, cost)."""
+
+    default_status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_type: str | None = None,
+        solution_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.error_type = error_type
+        self.solution_url = solution_url
+        super().__init__(message, **kwargs)
+
+    def _summary(self) -> str:
+        kind = f" {self.error_type}" if self.error_type else ""
+        return super()._summary() + kind
+
+
+class RateLimitedError(APIStatusError):
+    default_status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+    def _summary(self) -> str:
+        wait = f" retry after {self.retry_after:g}s" if self.retry_after is not None else ""
+        return super()._summary() + wait
+
+
+class ServerError(APIStatusError):
+    default_status = 500
+
+
+class AmbiguousWriteError(DebtkitError):
+    """A write may or may not have taken effect and no lookup could settle it.
+
+    `references` names the creditor references concerned; re-sending them could duplicate.
+    """
+
+    def __init__(self, provider: str, references: Sequence[str], reason: str) -> None:
+        self.provider = provider
+        self.references = tuple(references)
+        self.reason = reason
+        super().__init__(
+            f"{provider}: outcome unknown for {len(self.references)} debt(s): {reason}"
+        )
+
+
+_STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BusinessRuleError,
+    429: RateLimitedError,
+}
+
+
+def error_for_status(status: int) -> type[APIStatusError]:
+    """The error class for an HTTP status: the single place this mapping lives."""
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if status >= 500:
+        return ServerError
+    if 400 <= status < 500:
+        return BadRequestError
+    return APIStatusError

@@ -1,0 +1,131 @@
+"""The adapter plugin API: what a provider package implements so the core can use it.
+
+An adapter is a translator plus a factory. It maps a `Debt` to its wire request and its wire
+records to `Case`, names its policy rules, parses its error envelopes and rate-limit headers,
+describes its limits and capabilities, builds its auth from credentials, and `connect()`s a
+`ProviderClient` that speaks the neutral operations. Adapters are found through the
+entry-point group ``debtkit.adapters`` (see `debtkit.registry`) and use nothing but this
+module and the other public core modules, exactly as a third party would.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+import attrs
+
+from debtkit.errors import APIStatusError
+from debtkit.model import Case, Debt
+from debtkit.transport import Response
+from debtkit.validation import CheckedDebt, PolicyRule
+
+if TYPE_CHECKING:
+    import aiohttp
+    from aiohttp import web
+
+__all__ = [
+    "Adapter",
+    "Capability",
+    "ProviderClient",
+    "RateLimit",
+    "RateObservation",
+]
+
+
+class Capability(str, enum.Enum):
+    CREATE = "create"
+    BATCH_CREATE = "batch_create"  # many debts in one request
+    IDEMPOTENCY_KEY = "idempotency_key"  # the provider deduplicates retried creates itself
+    GET = "get"
+    FIND_BY_REFERENCE = "find_by_reference"
+    LIST = "list"
+    UPDATE = "update"
+    DELETE = "delete"
+    PREVIEW = "preview"  # a dry run the provider evaluates
+    SIMULATOR = "simulator"
+
+
+@attrs.frozen
+class RateLimit:
+    """One documented limit: at most `limit` requests of `request_classes` per `window` seconds.
+
+    ``sliding`` means any rolling window of that length; ``fixed`` means windows aligned to
+    multiples of `window` since the Unix epoch (on the hour, on the UTC day).
+    """
+
+    name: str
+    limit: int
+    window: float
+    kind: Literal["sliding", "fixed"] = "sliding"
+    request_classes: frozenset[str] = frozenset({"read", "write"})
+
+    def scaled(self, time_scale: float) -> RateLimit:
+        """The same limit with time compressed: a 3600 s window at scale 3600 lasts 1 s."""
+        return attrs.evolve(self, window=self.window / time_scale)
+
+
+@attrs.frozen
+class RateObservation:
+    """What a response's rate-limit headers said about one budget."""
+
+    limit: int | None
+    remaining: int | None
+    reset_at: float | None  # Unix epoch seconds
+    window: float | None
+    request_class: str | None = None
+
+
+@runtime_checkable
+class ProviderClient(Protocol):
+    """The neutral operations; an async context manager that closes what it opened."""
+
+    provider: str
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    def check(self, debt: Debt) -> CheckedDebt:
+        """Objective and policy validation, normalised, without any request."""
+        ...
+
+    async def create(self, debt: Debt) -> Case: ...
+
+    async def get(self, provider_id: str) -> Case: ...
+
+    async def find(self, creditor_reference: str) -> Case | None: ...
+
+    def cases(self, **filters: Any) -> AsyncIterator[Case]: ...
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    name: str
+    capabilities: frozenset[Capability]
+    # Environment variables the CLI reads credentials from, by credential name.
+    credential_env: Mapping[str, str]
+
+    def rate_limits(self) -> tuple[RateLimit, ...]: ...
+
+    def policy_rules(self) -> Sequence[PolicyRule]: ...
+
+    def to_wire(self, debt: Debt) -> dict[str, Any]: ...
+
+    def to_case(self, record: Mapping[str, Any]) -> Case: ...
+
+    def parse_error(self, response: Response) -> APIStatusError: ...
+
+    def parse_rate_headers(self, response: Response) -> RateObservation | None: ...
+
+    def connect(
+        self,
+        credentials: Mapping[str, str],
+        *,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        **options: Any,
+    ) -> ProviderClient: ...
+
+    def simulator(self, **options: Any) -> web.Application: ...

@@ -1,0 +1,197 @@
+"""The simulator harness: what every provider simulator shares.
+
+- `WindowLimiter`: a provider-side request counter over a sliding or fixed window, answering
+  "may this request pass, and if not, for how long must the caller wait".
+- `Faults` and `fault_middleware`: latency and failure injection (5xx, reset connections, a
+  commit whose response is lost, slow responses), reproducible from a seed.
+- `SimulatorServer`: runs an `aiohttp.web.Application` on loopback as an async context
+  manager and tells its base URL.
+
+Time compression is done by scaling windows (`RateLimit.scaled`), so every duration a
+simulator reports (`retry_after`, reset times) is in real seconds and a client needs no
+special clock to talk to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+import attrs
+from aiohttp import web
+
+from debtkit.plugin import RateLimit
+
+__all__ = [
+    "Faults",
+    "SimulatorServer",
+    "WindowLimiter",
+    "fault_middleware",
+]
+
+
+class WindowLimiter:
+    """Counts admitted requests for one `RateLimit`, as the provider's server would."""
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.time) -> None:
+        self.rule = limit
+        self._clock = clock
+        self._admitted: collections.deque[float] = collections.deque()
+        self._fixed_start = 0.0
+        self._fixed_count = 0
+
+    @property
+    def kind(self) -> Literal["sliding", "fixed"]:
+        return self.rule.kind
+
+    def _roll(self, now: float) -> None:
+        if self.rule.kind == "sliding":
+            horizon = now - self.rule.window
+            while self._admitted and self._admitted[0] <= horizon:
+                self._admitted.popleft()
+        else:
+            start = math.floor(now / self.rule.window) * self.rule.window
+            if start != self._fixed_start:
+                self._fixed_start, self._fixed_count = start, 0
+
+    def used(self, now: float | None = None) -> int:
+        now = self._clock() if now is None else now
+        self._roll(now)
+        return len(self._admitted) if self.rule.kind == "sliding" else self._fixed_count
+
+    def remaining(self, now: float | None = None) -> int:
+        return max(self.rule.limit - self.used(now), 0)
+
+    def reset_at(self, now: float | None = None) -> float:
+        """When the next unit frees up (sliding) or the window ends (fixed), epoch seconds."""
+        now = self._clock() if now is None else now
+        self._roll(now)
+        if self.rule.kind == "fixed":
+            return self._fixed_start + self.rule.window
+        if self._admitted:
+            return self._admitted[0] + self.rule.window
+        return now
+
+    def retry_after(self, now: float | None = None) -> float:
+        now = self._clock() if now is None else now
+        return max(self.reset_at(now) - now, 0.0)
+
+    def try_acquire(self) -> bool:
+        now = self._clock()
+        if self.used(now) >= self.rule.limit:
+            return False
+        if self.rule.kind == "sliding":
+            self._admitted.append(now)
+        else:
+            self._fixed_count += 1
+        return True
+
+
+@attrs.define
+class Faults:
+    """Probabilities per request, each drawn independently from one seeded generator.
+
+    - `server_error`: answer 500 without doing anything;
+    - `reset`: drop the connection before doing anything;
+    - `lost_response`: do the work (commit), then drop the connection;
+    - `timeout`: do the work, then stall for `stall` seconds before answering;
+    - `latency`: added to every request, in seconds.
+    """
+
+    server_error: float = 0.0
+    reset: float = 0.0
+    lost_response: float = 0.0
+    timeout: float = 0.0
+    latency: float = 0.0
+    stall: float = 30.0
+    seed: int | None = None
+    only_paths: tuple[str, ...] = ()  # path prefixes the faults apply to; empty means all
+    _rng: random.Random = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def roll(self, probability: float) -> bool:
+        return probability > 0 and self._rng.random() < probability
+
+    def applies_to(self, path: str) -> bool:
+        return not self.only_paths or path.startswith(self.only_paths)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _drop_connection(request: web.Request) -> web.StreamResponse:
+    if request.transport is not None:
+        request.transport.abort()
+    # Nothing reaches the client; this response only ends the handler cleanly.
+    return web.Response(status=499)
+
+
+def fault_middleware(
+    faults: Faults,
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """An aiohttp middleware injecting `faults`; install it outermost."""
+
+    @web.middleware
+    async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if faults.latency:
+            await asyncio.sleep(faults.latency)
+        if not faults.applies_to(request.path):
+            return await handler(request)
+        if faults.roll(faults.reset):
+            return _drop_connection(request)
+        if faults.roll(faults.server_error):
+            return web.json_response(
+                {"error": True, "message": "Internal server error (injected)", "code": 500},
+                status=500,
+            )
+        response = await handler(request)
+        if faults.roll(faults.lost_response):
+            return _drop_connection(request)
+        if faults.roll(faults.timeout):
+            await asyncio.sleep(faults.stall)
+        return response
+
+    return inject
+
+
+class SimulatorServer:
+    """Serve `app` on loopback for the duration of an ``async with`` block."""
+
+    def __init__(self, app: web.Application, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        if self.port == 0:
+            server = site._server
+            sockets = getattr(server, "sockets", None) or []
+            self.port = int(sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SimulatorServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()

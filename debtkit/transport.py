@@ -1,0 +1,343 @@
+"""The aiohttp client core every adapter sends through.
+
+One `Transport` per provider client: base URL, per-phase timeouts, exact-Decimal JSON,
+`User-Agent: debtkit/<version>`, request ids, the adapter's error parser on every non-2xx, and
+debug logging with secrets redacted. Budgets and retries plug in through `RequestGate` and
+`RetryPolicy`-style wrappers around `send()`; the transport itself makes exactly one attempt
+(plus one re-send after the auth renewed a rejected token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from debtkit import jsonutil
+from debtkit._version import __version__
+from debtkit.errors import (
+    APIStatusError,
+    ConfigurationError,
+    ConnectionFailedError,
+    DebtkitError,
+    RequestTimeoutError,
+    error_for_status,
+)
+from debtkit.retry import RetryPolicy
+
+__all__ = [
+    "Auth",
+    "ErrorParser",
+    "Request",
+    "RequestGate",
+    "Response",
+    "Timeouts",
+    "Transport",
+    "default_error",
+    "redact_headers",
+]
+
+logger = logging.getLogger("debtkit.transport")
+
+_SECRET_HINTS = ("authorization", "key", "token", "secret", "cookie", "password")
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy safe to log: any header that can carry a credential is masked."""
+    return {
+        name: "***" if any(hint in name.lower() for hint in _SECRET_HINTS) else value
+        for name, value in headers.items()
+    }
+
+
+@attrs.frozen
+class Timeouts:
+    """Per-phase limits in seconds; `None` disables a phase."""
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+    read: float | None = 30.0
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+
+
+Params = Mapping[str, "str | int | Sequence[str]"]
+
+
+@attrs.frozen
+class Request:
+    """One HTTP request, described before it is sent.
+
+    `request_class` names the budget it spends ("read", "write", or "auth", which no provider
+    limit counts).
+    """
+
+    method: str
+    path: str
+    params: Params | None = None
+    json: Any = None
+    form: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    request_class: str = "read"
+    authenticated: bool = True
+    # May this exact request be sent again after a failure without risking a duplicate?
+    # Reads, PUT and DELETE are; a POST is only with an idempotency key the provider honours.
+    retry_safe: bool = attrs.field()
+
+    @retry_safe.default
+    def _retry_safe_default(self) -> bool:
+        return self.method.upper() != "POST"
+
+    @property
+    def is_write(self) -> bool:
+        return self.method.upper() not in {"GET", "HEAD", "OPTIONS"}
+
+
+@attrs.frozen
+class Response:
+    method: str
+    path: str
+    status: int
+    headers: Mapping[str, str]
+    body: Any  # parsed JSON (fractions as Decimal), else the text, else None
+    request_id: str | None
+    elapsed: float
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class Auth(Protocol):
+    """How an adapter authenticates; implementations must redact secrets in `repr`."""
+
+    async def headers(self, transport: Transport) -> Mapping[str, str]: ...
+
+    async def renew(self, transport: Transport) -> bool:
+        """Called once after a 401; True if fresh credentials are worth one more try."""
+        ...
+
+
+class RequestGate(Protocol):
+    """The seam for rate budgets: wait before each attempt, learn from each response."""
+
+    async def before_attempt(self, request: Request) -> None: ...
+
+    def after_response(self, request: Request, response: Response) -> None: ...
+
+
+ErrorParser = Callable[[Response], APIStatusError]
+
+
+def default_error(response: Response, provider: str = "provider") -> APIStatusError:
+    body = response.body
+    message = ""
+    if isinstance(body, Mapping):
+        message = str(body.get("message") or body.get("title") or body.get("error") or "")
+    cls = error_for_status(response.status)
+    return cls(
+        message or f"HTTP {response.status}",
+        provider=provider,
+        method=response.method,
+        path=response.path,
+        status=response.status,
+        request_id=response.request_id,
+        body=body,
+        headers=response.headers,
+    )
+
+
+class Transport:
+    def __init__(
+        self,
+        *,
+        provider: str,
+        base_url: str,
+        auth: Auth | None = None,
+        error_parser: ErrorParser | None = None,
+        session: aiohttp.ClientSession | None = None,
+        timeouts: Timeouts | None = None,
+        gate: RequestGate | None = None,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigurationError(f"base URL must be an absolute http(s) URL, got {base_url!r}")
+        self.provider = provider
+        self.base_url = base_url.rstrip("/") + "/"
+        self.auth = auth
+        self.gate = gate
+        self.retry = retry or RetryPolicy()
+        self._error_parser = error_parser or (lambda r: default_error(r, provider))
+        self._session = session
+        self._owns_session = session is None
+        self._timeouts = timeouts or Timeouts()
+        agent = f"debtkit/{__version__} aiohttp/{aiohttp.__version__}"
+        self._user_agent = f"{agent} {user_agent}" if user_agent else agent
+
+    def __repr__(self) -> str:
+        return f"Transport(provider={self.provider!r}, base_url={self.base_url!r})"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def url(self, path: str) -> str:
+        if urlsplit(path).scheme:
+            return path
+        return urljoin(self.base_url, path.lstrip("/"))
+
+    def session(self) -> aiohttp.ClientSession:
+        # Created lazily so the transport can be built outside a running loop.
+        if self._session is None or (self._owns_session and self._session.closed):
+            self._session = aiohttp.ClientSession(timeout=self._timeouts.to_aiohttp())
+            self._owns_session = True
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if debtkit opened it; a caller's session is left alone."""
+        if self._owns_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def __aenter__(self) -> Transport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def request(self, request: Request) -> Response:
+        """Send, retrying what the retry policy allows, and raise the adapter's typed error
+        for a final non-2xx answer. Only `retry_safe` requests are ever re-sent."""
+        attempt = 1
+        while True:
+            try:
+                response = await self.send(request)
+                if response.ok:
+                    return response
+                raise self._error_parser(response)
+            except DebtkitError as error:
+                if not (
+                    request.retry_safe
+                    and attempt < self.retry.attempts
+                    and self.retry.is_retryable(error)
+                ):
+                    raise
+                wait = self.retry.delay(attempt, error)
+                logger.debug(
+                    "%s: attempt %d failed (%s); retrying in %.2fs",
+                    self.provider,
+                    attempt,
+                    type(error).__name__,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+                attempt += 1
+
+    async def send(self, request: Request) -> Response:
+        """One attempt (re-sent once if the auth renews a rejected token); never raises for a
+        status, raises `TransportError` subclasses when no response arrived."""
+        response = await self._attempt(request)
+        if (
+            response.status == 401
+            and request.authenticated
+            and self.auth is not None
+            and await self.auth.renew(self)
+        ):
+            response = await self._attempt(request)
+        return response
+
+    async def _attempt(self, request: Request) -> Response:
+        if self.gate is not None:
+            await self.gate.before_attempt(request)
+        headers = CIMultiDict({"User-Agent": self._user_agent, "Accept": "application/json"})
+        if request.authenticated and self.auth is not None:
+            headers.update(await self.auth.headers(self))
+        headers.update(request.headers)
+        data: str | Mapping[str, str] | None = None
+        if request.json is not None:
+            data = jsonutil.dumps(request.json)
+            headers["Content-Type"] = "application/json"
+        elif request.form is not None:
+            data = dict(request.form)
+        url = self.url(request.path)
+        path = urlsplit(url).path
+        started = time.monotonic()
+        try:
+            async with self.session().request(
+                request.method,
+                url,
+                params=_query(request.params),
+                data=data,
+                headers=headers,
+            ) as raw:
+                text = await raw.text()
+                response = _response(request.method, path, raw.status, raw.headers, text, started)
+        except asyncio.TimeoutError:
+            raise RequestTimeoutError(self.provider, request.method, path, "timed out") from None
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            reason = type(exc).__name__
+            raise ConnectionFailedError(self.provider, request.method, path, reason) from None
+        logger.debug(
+            "%s %s %s -> %s in %.3fs (request id %s)",
+            self.provider,
+            request.method,
+            path,
+            response.status,
+            response.elapsed,
+            response.request_id,
+        )
+        if self.gate is not None:
+            self.gate.after_response(request, response)
+        return response
+
+
+def _query(params: Params | None) -> list[tuple[str, str]] | None:
+    if not params:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        if isinstance(value, (list, tuple)):
+            pairs.extend((name, str(v)) for v in value)
+        else:
+            pairs.append((name, str(value)))
+    return pairs
+
+
+def _response(
+    method: str,
+    path: str,
+    status: int,
+    headers: CIMultiDictProxy[str],
+    text: str,
+    started: float,
+) -> Response:
+    body: Any = None
+    if text:
+        try:
+            body = jsonutil.loads(text)
+        except ValueError:
+            body = text
+    request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
+    if request_id is None and isinstance(body, Mapping):
+        trace = body.get("traceId") or body.get("request_id")
+        request_id = str(trace) if trace else None
+    return Response(
+        method=method.upper(),
+        path=path,
+        status=status,
+        headers=CIMultiDictProxy(CIMultiDict(headers)),
+        body=body,
+        request_id=request_id,
+        elapsed=time.monotonic() - started,
+    )

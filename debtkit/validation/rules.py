@@ -1,0 +1,251 @@
+"""Objective rules, each a thin layer over phonenumbers, schwifty or pycountry.
+
+Every function returns the normalised value or raises `RuleViolation` with a stable code and a
+message that never repeats the offending value (it may be personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import phonenumbers
+import pycountry
+import schwifty
+from phonenumbers import NumberParseException, ValidationResult
+from schwifty import exceptions as iban_errors
+
+__all__ = [
+    "PhoneNumber",
+    "RuleViolation",
+    "check_amount",
+    "check_date_order",
+    "check_email",
+    "check_json_value",
+    "currency_exponent",
+    "normalize_currency",
+    "normalize_iban",
+    "normalize_phone",
+    "resolve_country",
+    "resolve_state",
+]
+
+
+class RuleViolation(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+@attrs.frozen
+class PhoneNumber:
+    e164: str
+    region: str | None  # ISO 3166-1 alpha-2 of the number's territory, e.g. "RE" for Réunion
+    country_code: int
+    national_number: str  # digits as dialled inside the country, with the trunk prefix
+
+
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: ("invalid_country_code", "invalid country code"),
+    NumberParseException.NOT_A_NUMBER: ("not_a_number", "is not a phone number"),
+    NumberParseException.TOO_SHORT_AFTER_IDD: ("too_short", "phone number too short"),
+    NumberParseException.TOO_SHORT_NSN: ("too_short", "phone number too short"),
+    NumberParseException.TOO_LONG: ("too_long", "phone number too long"),
+}
+_POSSIBLE_REASONS = {
+    ValidationResult.INVALID_COUNTRY_CODE: ("invalid_country_code", "invalid country code"),
+    ValidationResult.TOO_SHORT: ("too_short", "phone number too short"),
+    ValidationResult.TOO_LONG: ("too_long", "phone number too long"),
+    ValidationResult.INVALID_LENGTH: ("invalid_length", "phone number has an invalid length"),
+}
+
+
+def normalize_phone(value: str, default_region: str = "FR") -> PhoneNumber:
+    """Parse `value` (national numbers read in `default_region`) into a valid E.164 number."""
+    try:
+        parsed = phonenumbers.parse(value, default_region)
+    except NumberParseException as exc:
+        code, message = _PARSE_REASONS.get(exc.error_type, ("invalid", "is not a phone number"))
+        raise RuleViolation(code, message) from None
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    if reason in _POSSIBLE_REASONS:
+        code, message = _POSSIBLE_REASONS[reason]
+        raise RuleViolation(code, message)
+    if not phonenumbers.is_valid_number(parsed):
+        raise RuleViolation("invalid_number", "number format is not valid")
+    national = phonenumbers.national_significant_number(parsed)
+    prefix = phonenumbers.ndd_prefix_for_region(
+        phonenumbers.region_code_for_number(parsed) or default_region, True
+    )
+    return PhoneNumber(
+        e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+        region=phonenumbers.region_code_for_number(parsed),
+        country_code=int(parsed.country_code or 0),
+        national_number=f"{prefix or ''}{national}",
+    )
+
+
+# Deliberately simple: one @, a local part and a dotted domain without spaces. Deliverability
+# is the provider's business (GetBill even charges for it).
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def check_email(value: str) -> str:
+    candidate = value.strip()
+    local = candidate.split("@", 1)[0]
+    if (
+        len(candidate) > 254
+        or not _EMAIL.fullmatch(candidate)
+        or local.startswith(".")
+        or local.endswith(".")
+        or ".." in local
+    ):
+        raise RuleViolation("invalid_email", "is not a valid email address")
+    return candidate
+
+
+_IBAN_REASONS: tuple[tuple[type[Exception], str, str], ...] = (
+    (iban_errors.InvalidChecksumDigits, "checksum", "IBAN checksum does not match"),
+    (iban_errors.InvalidBBANChecksum, "checksum", "IBAN national checksum does not match"),
+    (iban_errors.InvalidLength, "length", "IBAN has the wrong length for its country"),
+    (iban_errors.InvalidCountryCode, "country", "IBAN country code is not known"),
+    (iban_errors.InvalidStructure, "structure", "IBAN does not match its country's format"),
+)
+
+
+def normalize_iban(value: str) -> str:
+    try:
+        return str(schwifty.IBAN(value).compact)
+    except iban_errors.SchwiftyException as exc:
+        for kind, code, message in _IBAN_REASONS:
+            if isinstance(exc, kind):
+                raise RuleViolation(code, message) from None
+        raise RuleViolation("invalid_iban", "is not a valid IBAN") from None
+
+
+def resolve_country(value: str) -> str:
+    """An alpha-2 code from an alpha-2 code (any case) or an exact English or official name."""
+    text = value.strip()
+    if len(text) == 2:
+        found = pycountry.countries.get(alpha_2=text.upper())
+    else:
+        folded = text.casefold()
+        found = next(
+            (
+                c
+                for c in pycountry.countries
+                if folded
+                in {
+                    c.name.casefold(),
+                    getattr(c, "official_name", "").casefold(),
+                    getattr(c, "common_name", "").casefold(),
+                }
+            ),
+            None,
+        )
+    if found is None:
+        raise RuleViolation("unknown_country", "is not an ISO 3166-1 alpha-2 code or country name")
+    return str(found.alpha_2)
+
+
+def resolve_state(value: str, country: str) -> str | None:
+    """An ISO 3166-2 code (``US-CA``) from ``US-CA``, ``CA`` or ``California`` in `country`.
+
+    None when the country has no subdivisions by that name or code.
+    """
+    text = value.strip()
+    upper = text.upper()
+    code = upper if upper.startswith(f"{country}-") else f"{country}-{upper}"
+    found = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+    if found is None:
+        folded = text.casefold()
+        found = next(
+            (
+                s
+                for s in pycountry.subdivisions.get(country_code=country)  # type: ignore[no-untyped-call]
+                or ()
+                if s.name.casefold() == folded
+            ),
+            None,
+        )
+    return str(found.code) if found is not None else None
+
+
+# ISO 4217 minor units that differ from the usual 2 (pycountry does not carry them).
+_EXPONENTS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def normalize_currency(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise RuleViolation("unknown_currency", "is not an active ISO 4217 currency code")
+    return code
+
+
+def currency_exponent(code: str) -> int:
+    return _EXPONENTS.get(code, 2)
+
+
+def check_amount(amount: Decimal, currency: str | None) -> None:
+    if amount <= 0:
+        raise RuleViolation("not_positive", "must be greater than 0")
+    if currency is not None:
+        exponent = currency_exponent(currency)
+        if amount != amount.quantize(Decimal(1).scaleb(-exponent), rounding="ROUND_DOWN"):
+            raise RuleViolation(
+                "too_many_decimals", f"{currency} allows at most {exponent} decimal place(s)"
+            )
+
+
+def check_date_order(earlier: dt.date, later: dt.date, message: str) -> None:
+    if later < earlier:
+        raise RuleViolation("date_order", message)
+
+
+def check_json_value(value: Any) -> None:
+    """Metadata must survive JSON unchanged."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        if isinstance(value, float) and value != value:  # NaN does not survive JSON
+            raise RuleViolation("not_json", "must be JSON data")
+        return
+    if isinstance(value, list):
+        for item in value:
+            check_json_value(item)
+        return
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        for item in value.values():
+            check_json_value(item)
+        return
+    raise RuleViolation("not_json", "must be JSON data")

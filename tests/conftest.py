@@ -1,0 +1,59 @@
+"""Shared fixtures: a fully populated debt every layer can use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from debtkit import Address, AgeBreakdown, ContactPerson, Debt, Debtor, DebtorKind
+
+
+def make_full_debt(**changes: object) -> Debt:
+    debt = Debt(
+        creditor_reference="INV-2024-001",
+        debtor=Debtor(
+            kind=DebtorKind.COMPANY,
+            first_name="John",
+            last_name="Doe",
+            company_name="ACME Corporation",
+            civility="Mr",
+            birth_date=dt.date(1985, 3, 15),
+            email="john.doe@example.com",
+            phone="+33612345678",
+            registration_number="FR12345678901",
+            contact_person=ContactPerson("John", "Doe"),
+            reference="DEB-DOE-001",
+            address=Address(
+                street="Main Street",
+                number="123",
+                postal_code="75001",
+                city="Paris",
+                state=None,
+                country="FR",
+                full="123 Main Street, 75001 Paris, France",
+            ),
+        ),
+        amount=Decimal("1250.00"),
+        currency="EUR",
+        invoice_date=dt.date(2023, 12, 1),
+        due_date=dt.date(2023, 12, 31),
+        description="Outstanding invoice #INV-2024-001",
+        invoice_reference="INV-2024-001",
+        iban="FR1420041010050500013M02606",
+        payment_link="https://pay.example.com/debt/abc123",
+        creditor_name="Acme Corp",
+        notes="Called twice in December",
+        overdue=AgeBreakdown(Decimal("400.00"), Decimal("100.00"), Decimal("900.00")),
+        metadata={"crm_id": "crm-42", "tags": ["b2b", "priority"], "score": 0.75},
+        options={"getbill": {"timeline_id": "xyz789abc123"}},
+    )
+    import attrs
+
+    return attrs.evolve(debt, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def full_debt() -> Debt:
+    return make_full_debt()
