@@ -39,7 +39,14 @@ from debtkit.model import (
     Debtor,
     DebtorKind,
 )
-from debtkit.plugin import Adapter, Capability, ProviderClient, RateLimit, RateObservation
+from debtkit.plugin import (
+    Adapter,
+    Capability,
+    ItemResult,
+    ProviderClient,
+    RateLimit,
+    RateObservation,
+)
 from debtkit.registry import Registry, load_adapter
 from debtkit.validation import CheckedDebt, PolicyRule, Validator, load_debt, validate_debt
 
@@ -65,6 +72,7 @@ __all__ = [
     "Debtor",
     "DebtorKind",
     "DuplicateError",
+    "ItemResult",
     "NotFoundError",
     "PermissionDeniedError",
     "PolicyRule",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from debtkit.errors import APIStatusError
+from debtkit.errors import APIStatusError, DebtkitError
 from debtkit.model import Case, Debt
 from debtkit.transport import Response
 from debtkit.validation import CheckedDebt, PolicyRule
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Adapter",
     "Capability",
+    "ItemResult",
     "ProviderClient",
     "RateLimit",
     "RateObservation",
@@ -75,6 +76,25 @@ class RateObservation:
     reset_at: float | None  # Unix epoch seconds
     window: float | None
     request_class: str | None = None
+
+
+@attrs.frozen
+class ItemResult:
+    """The outcome of one debt in a multi-debt write, correlated to its input by `index`.
+
+    Exactly one of `case` and `error` is set. `error` is a `ValidationError` (refused locally,
+    never sent), an `APIStatusError` (the provider refused it), or an `AmbiguousWriteError`
+    (it may or may not exist at the provider).
+    """
+
+    index: int
+    creditor_reference: str
+    case: Case | None = None
+    error: DebtkitError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.case is not None
 
 
 @runtime_checkable

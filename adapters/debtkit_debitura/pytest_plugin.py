@@ -1,0 +1,1 @@
+"""pytest fixtures for the debitura simulator (registered through the pytest11 entry point)."""
