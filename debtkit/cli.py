@@ -11,7 +11,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from debtkit.errors import ConfigurationError, DebtkitError
-from debtkit.files import read_jsonl
+from debtkit.files import read_debts
 from debtkit.registry import Registry
 from debtkit.validation import PolicyRule, Validator
 
@@ -30,7 +30,7 @@ def _validate(args: argparse.Namespace) -> int:
             raise ConfigurationError(f"no such file: {path}")
         total = invalid = 0
         codes: Counter[str] = Counter()
-        for row in read_jsonl(path):
+        for row in read_debts(path):
             total += 1
             problems = list(row.problems)
             if row.debt is not None:

@@ -1,0 +1,323 @@
+"""Bulk import: any (async) iterable of debts in, one result per debt out, never raising halfway.
+
+Per debt: validate locally, consult the ledger, then skip it (already created), look it up
+(an earlier run died while it was in flight), or send it. Clients offering `create_batch`
+get batches (GetBill: up to 1,000 debts per request); others get concurrent single creates,
+all inside the client's rate budget. Memory stays flat: input is read only as fast as work
+drains, and what has been seen lives in the SQLite ledger, not in RAM.
+
+Ledger states through one run: ``queued`` when admitted, ``sending`` just before the request,
+then ``created``, ``rejected``, ``invalid`` or ``ambiguous``. A rerun sends ``queued``
+entries of a dead run directly (nothing left), looks ``sending`` and ``ambiguous`` ones up
+first, and skips ``created`` ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import tempfile
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from debtkit.errors import (
+    AmbiguousWriteError,
+    APIStatusError,
+    DebtkitError,
+    DuplicateError,
+    Problem,
+    ValidationError,
+)
+from debtkit.files import Row
+from debtkit.ledger import Ledger, LedgerState, content_hash
+from debtkit.model import Case, Debt
+from debtkit.plugin import ItemResult, ProviderClient
+
+__all__ = ["BatchCreator", "BulkResult", "Outcome", "Progress", "bulk_import"]
+
+logger = logging.getLogger("debtkit.bulk")
+
+_IN_FLIGHT = {LedgerState.SENDING, LedgerState.AMBIGUOUS}
+
+
+class Outcome(str, enum.Enum):
+    CREATED = "created"
+    ALREADY_CREATED = "already_created"  # an earlier run, or the provider, already had it
+    INVALID = "invalid"  # refused locally, not sent
+    REJECTED = "rejected"  # refused by the provider
+    AMBIGUOUS = "ambiguous"  # may or may not exist at the provider
+    CHANGED = "changed"  # same reference, other content than what was sent before
+    DUPLICATE = "duplicate"  # the same reference appears earlier in this input
+
+    @property
+    def ok(self) -> bool:
+        return self in {Outcome.CREATED, Outcome.ALREADY_CREATED}
+
+
+@attrs.frozen
+class BulkResult:
+    index: int  # 0-based position in the input
+    creditor_reference: str | None
+    outcome: Outcome
+    provider_id: str | None = None
+    case: Case | None = None
+    problems: tuple[Problem, ...] = ()
+    error: str | None = None  # the typed error's summary: no credentials, no personal data
+    error_type: str | None = None
+
+
+@attrs.frozen
+class Progress:
+    done: int
+    created: int  # created now or already before
+    failed: int
+    queued: int  # admitted for sending, not yet settled
+
+
+@runtime_checkable
+class BatchCreator(Protocol):
+    async def create_batch(self, debts: Sequence[Debt]) -> list[ItemResult]: ...
+
+
+@attrs.frozen
+class _Item:
+    index: int
+    debt: Debt
+    digest: str
+    look_up_first: bool  # an earlier run may have created it
+
+    @property
+    def ref(self) -> str:
+        return self.debt.creditor_reference
+
+
+def _failure(index: int, ref: str | None, outcome: Outcome, error: BaseException) -> BulkResult:
+    problems = error.problems if isinstance(error, (ValidationError, APIStatusError)) else ()
+    return BulkResult(
+        index, ref, outcome, problems=problems, error=str(error), error_type=type(error).__name__
+    )
+
+
+_Settled = tuple[tuple[str, str, LedgerState, str | None, str | None], BulkResult]
+
+
+class _Run:
+    def __init__(self, client: ProviderClient, ledger: Ledger) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.provider = client.provider
+        self.run_id = uuid.uuid4().hex
+
+    def admit(self, index: int, entry: Debt | Row) -> BulkResult | _Item:
+        """Validate and consult the ledger: a final result, or an item to send."""
+        if isinstance(entry, Row):
+            if entry.debt is None:
+                return BulkResult(index, None, Outcome.INVALID, problems=entry.problems)
+            entry = entry.debt
+        ref = entry.creditor_reference
+        checked = self.client.check(entry)
+        digest = content_hash(checked.debt)
+        previous = self.ledger.get(self.provider, ref)
+        if previous is not None:
+            if previous.run_id == self.run_id:
+                outcome = Outcome.DUPLICATE if previous.content_hash == digest else Outcome.CHANGED
+                return BulkResult(index, ref, outcome, error="reference appears earlier in input")
+            sent = previous.state in _IN_FLIGHT or previous.state is LedgerState.CREATED
+            if sent and previous.content_hash != digest:
+                self.ledger.claim(self.provider, ref, self.run_id)
+                return BulkResult(
+                    index, ref, Outcome.CHANGED, previous.provider_id,
+                    error="content differs from the debt already sent under this reference",
+                )  # fmt: skip
+            if previous.state is LedgerState.CREATED:
+                self.ledger.claim(self.provider, ref, self.run_id)
+                return BulkResult(index, ref, Outcome.ALREADY_CREATED, previous.provider_id)
+        if checked.problems:
+            self.ledger.record(
+                self.provider, [(ref, digest, LedgerState.INVALID, None, None)], self.run_id
+            )
+            return BulkResult(index, ref, Outcome.INVALID, problems=checked.problems)
+        look_up = previous is not None and previous.state in _IN_FLIGHT
+        if look_up:
+            self.ledger.claim(self.provider, ref, self.run_id)  # keep the in-flight state
+        else:
+            self.ledger.record(
+                self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
+            )
+        return _Item(index, checked.debt, digest, look_up)
+
+    async def send(self, items: list[_Item]) -> list[BulkResult]:
+        settled: list[_Settled] = []
+        to_send: list[_Item] = []
+        for item in items:
+            if item.look_up_first:
+                found = await self._look_up(item)
+                if found is not None:
+                    settled.append(found)
+                    continue
+            to_send.append(item)
+        if to_send:
+            self.ledger.record(
+                self.provider, [(i.ref, i.digest, LedgerState.SENDING, None, None) for i in to_send]
+            )
+            if isinstance(self.client, BatchCreator) and len(to_send) > 1:
+                settled += await self._send_batch(to_send)
+            else:
+                settled += [await self._send_one(item) for item in to_send]
+        self.ledger.record(self.provider, [record for record, _ in settled])
+        return [result for _, result in settled]
+
+    async def _look_up(self, item: _Item) -> _Settled | None:
+        try:
+            case = await self.client.find(item.ref)
+        except DebtkitError as exc:
+            ambiguous = AmbiguousWriteError(self.provider, [item.ref], f"lookup failed: {exc}")
+            return self._settle(item, None, ambiguous)
+        return None if case is None else self._settle(item, case, None, already=True)
+
+    async def _send_batch(self, items: list[_Item]) -> list[_Settled]:
+        assert isinstance(self.client, BatchCreator)
+        try:
+            results = await self.client.create_batch([item.debt for item in items])
+        except DebtkitError as exc:
+            results = []
+            logger.warning("%s: batch of %d failed: %s", self.provider, len(items), exc)
+        by_position = {result.index: result for result in results}
+        settled = []
+        for position, item in enumerate(items):
+            result = by_position.get(position)
+            if result is None:
+                missing = AmbiguousWriteError(self.provider, [item.ref], "no result for this item")
+                settled.append(self._settle(item, None, missing))
+            else:
+                settled.append(self._settle(item, result.case, result.error))
+        return settled
+
+    async def _send_one(self, item: _Item) -> _Settled:
+        try:
+            return self._settle(item, await self.client.create(item.debt), None)
+        except DuplicateError as exc:
+            # It exists already (an earlier import without this ledger): adopt it if found.
+            found = await self._look_up(item)
+            return found if found is not None else self._settle(item, None, exc)
+        except DebtkitError as exc:
+            return self._settle(item, None, exc)
+        except Exception as exc:  # a bug must not lose the debt: keep it for reconciliation
+            logger.exception("%s: unexpected failure creating a debt", self.provider)
+            reason = f"unexpected {type(exc).__name__}"
+            return self._settle(item, None, AmbiguousWriteError(self.provider, [item.ref], reason))
+
+    def _settle(
+        self, item: _Item, case: Case | None, error: DebtkitError | None, *, already: bool = False
+    ) -> _Settled:
+        if case is not None:
+            outcome = Outcome.ALREADY_CREATED if already else Outcome.CREATED
+            return (item.ref, item.digest, LedgerState.CREATED, case.provider_id, None), BulkResult(
+                item.index, item.ref, outcome, case.provider_id, case
+            )
+        if isinstance(error, ValidationError):
+            state, outcome = LedgerState.INVALID, Outcome.INVALID
+        elif isinstance(error, APIStatusError):
+            state, outcome = LedgerState.REJECTED, Outcome.REJECTED
+        else:  # ambiguous writes, transport failures, missing results: it may exist
+            state, outcome = LedgerState.AMBIGUOUS, Outcome.AMBIGUOUS
+            error = error or AmbiguousWriteError(self.provider, [item.ref], "no outcome")
+        record = (item.ref, item.digest, state, None, str(error))
+        return record, _failure(item.index, item.ref, outcome, error)
+
+
+async def _entries(
+    debts: Iterable[Debt | Row] | AsyncIterable[Debt | Row],
+) -> AsyncIterator[Debt | Row]:
+    if isinstance(debts, AsyncIterable):
+        async for entry in debts:
+            yield entry
+    else:
+        for entry in debts:
+            yield entry
+
+
+async def bulk_import(
+    client: ProviderClient,
+    debts: Iterable[Debt | Row] | AsyncIterable[Debt | Row],
+    *,
+    ledger: Ledger | str | Path | None = None,
+    batch_size: int = 1000,
+    concurrency: int = 8,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> AsyncIterator[BulkResult]:
+    """Yield one `BulkResult` per input debt as each settles, carrying its input index.
+
+    `ledger` is a `Ledger`, a path to one (created if missing), or None for a throwaway
+    ledger that only deduplicates within this run. Rerunning with the same ledger resumes.
+    """
+    with ExitStack() as stack:
+        if not isinstance(ledger, Ledger):
+            if ledger is None:
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="debtkit-"))
+                ledger = Path(folder) / "ledger.sqlite"
+            ledger = stack.enter_context(Ledger(ledger))
+        run = _Run(client, ledger)
+        size = batch_size if isinstance(client, BatchCreator) else 1
+        work: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=concurrency * 2)
+        settled: asyncio.Queue[tuple[int, list[BulkResult]] | BaseException | None] = asyncio.Queue(
+            maxsize=concurrency * 4
+        )
+        queued = 0
+
+        async def produce() -> None:
+            nonlocal queued
+            batch: list[_Item] = []
+            index = -1
+            async for entry in _entries(debts):
+                index += 1
+                admitted = run.admit(index, entry)
+                if isinstance(admitted, BulkResult):
+                    await settled.put((0, [admitted]))
+                    continue
+                batch.append(admitted)
+                queued += 1
+                if len(batch) >= size:
+                    await work.put(batch)
+                    batch = []
+            if batch:
+                await work.put(batch)
+            for _ in range(concurrency):
+                await work.put(None)
+
+        async def consume() -> None:
+            while (items := await work.get()) is not None:
+                await settled.put((len(items), await run.send(items)))
+
+        async def pipeline() -> None:
+            try:
+                await asyncio.gather(produce(), *(consume() for _ in range(concurrency)))
+            except Exception as exc:  # reading the input failed: surface it to the caller
+                await settled.put(exc)
+                return
+            await settled.put(None)
+
+        runner = asyncio.ensure_future(pipeline())
+        done = created = failed = 0
+        try:
+            while (news := await settled.get()) is not None:
+                if isinstance(news, BaseException):
+                    raise news
+                sent, results = news
+                queued -= sent
+                for result in results:
+                    done += 1
+                    created += result.outcome.ok
+                    failed += not result.outcome.ok
+                    yield result
+                if on_progress is not None:
+                    on_progress(Progress(done, created, failed, queued))
+        finally:
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)

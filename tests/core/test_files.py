@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+from debtkit import DebtorKind
+from debtkit.files import CSV_COLUMNS, read_csv, read_debts
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_csv_columns_are_dotted_model_paths(tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "d.csv",
+        [
+            {
+                "creditor_reference": "R-1",
+                "amount": "12.50",
+                "currency": "EUR",
+                "debtor.kind": "company",
+                "debtor.company_name": "ACME",
+                "debtor.contact_person.last_name": "Doe",
+                "debtor.address.country": "FR",
+                "metadata.crm_id": "42",
+                "options": '{"getbill": {"accept_expensive_destination": true}}',
+                "notes": "",
+            }
+        ],
+    )
+    (row,) = read_csv(source)
+    assert row.debt is not None
+    assert row.debt.amount == Decimal("12.50")
+    assert row.debt.debtor.kind is DebtorKind.COMPANY
+    assert row.debt.debtor.contact_person.last_name == "Doe"  # type: ignore[union-attr]
+    assert row.debt.metadata == {"crm_id": "42"}
+    assert row.debt.options == {"getbill": {"accept_expensive_destination": True}}
+    assert row.debt.notes is None
+
+
+def test_column_mapping_renames_a_file_headers(tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "d.csv", [{"Invoice No": "F-9", "Total": "3", "Cur": "EUR", "Name": "Doe"}]
+    )
+    columns = {
+        "Invoice No": "creditor_reference",
+        "Total": "amount",
+        "Cur": "currency",
+        "Name": "debtor.last_name",
+    }
+    (row,) = read_csv(source, columns)
+    assert row.debt is not None
+    assert (row.debt.creditor_reference, row.debt.debtor.last_name) == ("F-9", "Doe")
+
+
+def test_bad_csv_row_reports_every_problem_with_its_line(tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "d.csv",
+        [
+            {
+                "creditor_reference": "R-1",
+                "amount": "1",
+                "currency": "EUR",
+                "metadata": "",
+                "colour": "",
+            },
+            {
+                "creditor_reference": "R-2",
+                "amount": "x",
+                "currency": "EUR",
+                "metadata": "{",
+                "colour": "red",
+            },
+        ],
+    )
+    first, second = read_csv(source)
+    assert first.debt is not None
+    assert second.line == 3
+    assert {p.path for p in second.problems} == {"metadata", "amount", "colour"}
+
+
+def test_documented_columns_cover_the_whole_model() -> None:
+    assert "debtor.address.state" in CSV_COLUMNS
+    assert "overdue.over_24_months" in CSV_COLUMNS
+
+
+def test_suffix_picks_the_reader(tmp_path: Path) -> None:
+    source = tmp_path / "d.jsonl"
+    source.write_text(
+        '{"creditor_reference": "R", "amount": "1", "currency": "EUR", "debtor": {}}\n'
+    )
+    (row,) = read_debts(source)
+    assert row.debt is not None
