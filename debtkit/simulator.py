@@ -28,11 +28,17 @@ from aiohttp import web
 from debtkit.plugin import RateLimit
 
 __all__ = [
+    "CREDENTIALS",
     "Faults",
     "SimulatorServer",
     "WindowLimiter",
     "fault_middleware",
 ]
+
+
+CREDENTIALS = web.AppKey("debtkit.simulator.credentials", dict)
+"""Every simulator app stores the credentials it accepts under this key, in the form its
+adapter's `connect()` takes, so demos and tests can connect without knowing the provider."""
 
 
 class WindowLimiter:

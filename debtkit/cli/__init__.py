@@ -1,0 +1,91 @@
+"""The `debtkit` command line: validate, import, export, simulate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from debtkit.cli import commands
+from debtkit.errors import DebtkitError
+from debtkit.registry import Registry
+
+__all__ = ["main"]
+
+
+def _source(command: argparse.ArgumentParser) -> None:
+    source = command.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", help="CSV or JSONL file of debts")
+    source.add_argument("--example", action="store_true", help="use the bundled example file")
+    command.add_argument(
+        "--column", action="append", metavar="HEADER=PATH", help="map a CSV header to a model path"
+    )
+    command.add_argument("--relax", action="append", help="policy rule to skip (repeatable)")
+
+
+def _connection(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--base-url", help="the provider's API base URL (e.g. a simulator)")
+    command.add_argument(
+        "--credential", action="append", metavar="NAME=VALUE", help="instead of the environment"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="debtkit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check every debt of a file locally")
+    _source(validate)
+    validate.add_argument("--provider", help="also apply this provider's policy rules")
+
+    run = sub.add_parser("import", help="send a file of debts to a provider, resumably")
+    _source(run)
+    run.add_argument("--provider", required=True)
+    run.add_argument("--ledger", help="journal file (default: beside the input)")
+    run.add_argument("--results", help="results JSONL (default: beside the input)")
+    run.add_argument("--dry-run", action="store_true", help="validate and estimate, send nothing")
+    run.add_argument("--concurrency", type=int, default=8)
+    _connection(run)
+
+    export = sub.add_parser("export", help="write every case a provider holds")
+    export.add_argument("--provider", required=True)
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    _connection(export)
+
+    simulate = sub.add_parser("simulate", help="run a provider simulator on loopback")
+    simulate.add_argument("--provider", required=True)
+    simulate.add_argument("--port", type=int, default=8080)
+    simulate.add_argument(
+        "--time-scale", type=float, default=1.0, help="3600 makes an hour last 1s"
+    )
+
+    demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
+    demo.add_argument("--time-scale", type=float, default=3600.0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, registry: Registry | None = None) -> int:
+    args = _parser().parse_args(argv)
+    registry = registry or Registry()
+    try:
+        if args.command == "validate":
+            return commands.validate(args, registry)
+        if args.command == "import":
+            return commands.import_(args, registry)
+        if args.command == "export":
+            return commands.export(args, registry)
+        if args.command == "simulate":
+            return commands.simulate(args, registry)
+        from debtkit.cli.demo import demo
+
+        return demo(registry, args.time_scale)
+    except DebtkitError as exc:
+        print(f"debtkit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("debtkit: interrupted; rerun with the same ledger to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

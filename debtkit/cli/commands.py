@@ -1,0 +1,205 @@
+"""The CLI's commands; each takes parsed arguments and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import nullcontext, suppress
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+from debtkit.bulk import bulk_import
+from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
+from debtkit.conversion import unstructure
+from debtkit.errors import ConfigurationError
+from debtkit.files import Row, read_debts
+from debtkit.plugin import Adapter
+from debtkit.registry import Registry
+from debtkit.simulator import SimulatorServer
+from debtkit.validation import Validator
+
+EXAMPLE = "example-debts.jsonl"
+CASE_COLUMNS = (
+    "provider", "provider_id", "reference", "creditor_reference", "status", "provider_status",
+    "amount", "currency", "created_at", "updated_at", "action_url",
+)  # fmt: skip
+
+
+def input_path(args: argparse.Namespace) -> Any:
+    """A context manager giving the input file's path (the bundled example with --example)."""
+    if getattr(args, "example", False):
+        return as_file(files("debtkit.data").joinpath(EXAMPLE))
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigurationError(f"no such file: {path}")
+    return nullcontext(path)
+
+
+def columns(args: argparse.Namespace) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in getattr(args, "column", None) or ():
+        source, sep, target = item.partition("=")
+        if not sep:
+            raise ConfigurationError(f"--column takes HEADER=model.path, got {item!r}")
+        mapping[source] = target
+    return mapping
+
+
+def credentials(adapter: Adapter, args: argparse.Namespace) -> dict[str, str]:
+    """From --credential NAME=VALUE flags, else the adapter's environment variables."""
+    given: dict[str, str] = {}
+    for item in args.credential or ():
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigurationError("--credential takes NAME=VALUE")
+        given[name] = value
+    for name, variable in adapter.credential_env.items():
+        if name not in given and os.environ.get(variable):
+            given[name] = os.environ[variable]
+    if not given:
+        names = ", ".join(adapter.credential_env.values())
+        raise ConfigurationError(f"no {adapter.name} credentials: set {names} or pass --credential")
+    return given
+
+
+def validate(args: argparse.Namespace, registry: Registry) -> int:
+    adapter = registry.get(args.provider) if args.provider else None
+    validator = Validator(adapter.policy_rules() if adapter else (), relax=args.relax or ())
+    total = invalid = 0
+    codes: Counter[str] = Counter()
+    with input_path(args) as path:
+        for row in read_debts(path, columns(args)):
+            total += 1
+            problems = list(row.problems)
+            if row.debt is not None:
+                problems += validator.check(row.debt).problems
+            if problems:
+                invalid += 1
+                codes.update(p.code for p in problems)
+                for problem in problems:
+                    print(f"{Path(path).name}:{row.line}: {problem}")
+    label = f" for {args.provider}" if args.provider else ""
+    print(f"validated {total} debts{label}: {total - invalid} valid, {invalid} invalid")
+    if codes:
+        print("problems by code: " + ", ".join(f"{c}={n}" for c, n in codes.most_common()))
+    return 1 if invalid else 0
+
+
+def cost_lines(adapter: Adapter, rows: Iterator[Row]) -> list[str]:
+    """An adapter's cost estimate, if it offers one (GetBill: credits per AI call)."""
+    estimate = getattr(adapter, "estimate_cost", None)
+    if estimate is None:
+        return []
+    return [str(line) for line in estimate(row.debt for row in rows if row.debt is not None)]
+
+
+async def run_import(
+    adapter: Adapter,
+    connect_options: Mapping[str, Any],
+    path: Path,
+    *,
+    ledger: Path,
+    results: Path,
+    column_map: Mapping[str, str],
+    concurrency: int,
+) -> Summary:
+    summary = Summary()
+    total = sum(1 for _ in read_debts(path, column_map))
+    with ResultsFile(results) as out, ProgressDisplay(adapter.name, total) as display:
+        async with adapter.connect(**connect_options) as client:
+            stream = bulk_import(
+                client,
+                read_debts(path, column_map),
+                ledger=ledger,
+                concurrency=concurrency,
+                on_progress=display.update,
+            )
+            async for result in stream:
+                out.write(result)
+                summary.add(result)
+    return summary
+
+
+def import_(args: argparse.Namespace, registry: Registry) -> int:
+    adapter = registry.get(args.provider)
+    with input_path(args) as path:
+        path = Path(path)
+        column_map = columns(args)
+        for line in cost_lines(adapter, read_debts(path, column_map)):
+            print(line)
+        if args.dry_run:
+            args.relax = args.relax or []
+            return validate(args, registry)
+        options: dict[str, Any] = {"credentials": credentials(adapter, args)}
+        if args.base_url:
+            options["base_url"] = args.base_url
+        if args.relax:
+            options["relax"] = args.relax
+        ledger = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
+        results = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
+        summary = asyncio.run(
+            run_import(
+                adapter,
+                options,
+                path,
+                ledger=ledger,
+                results=results,
+                column_map=column_map,
+                concurrency=args.concurrency,
+            )
+        )
+    for line in summary.lines(adapter.name, {"results": str(results), "ledger": str(ledger)}):
+        print(line)
+    return 0 if summary.all_created else 1
+
+
+async def _export(adapter: Adapter, options: Mapping[str, Any], fmt: str) -> int:
+    count = 0
+    writer = None
+    async with adapter.connect(**options) as client:
+        async for case in client.cases():
+            data = unstructure(case)
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+            else:
+                data.pop("raw", None)
+                if writer is None:
+                    writer = csv.DictWriter(
+                        sys.stdout, fieldnames=CASE_COLUMNS, extrasaction="ignore"
+                    )
+                    writer.writeheader()
+                writer.writerow(data)
+            count += 1
+    print(f"exported {count} cases", file=sys.stderr)
+    return 0
+
+
+def export(args: argparse.Namespace, registry: Registry) -> int:
+    adapter = registry.get(args.provider)
+    options: dict[str, Any] = {"credentials": credentials(adapter, args)}
+    if args.base_url:
+        options["base_url"] = args.base_url
+    return asyncio.run(_export(adapter, options, args.format))
+
+
+async def _simulate(adapter: Adapter, port: int, time_scale: float) -> None:
+    app = adapter.simulator(time_scale=time_scale)
+    async with SimulatorServer(app, port=port) as server:
+        print(
+            f"{adapter.name} simulator on {server.origin} (time scale {time_scale:g}); Ctrl-C stops"
+        )
+        await asyncio.Event().wait()
+
+
+def simulate(args: argparse.Namespace, registry: Registry) -> int:
+    adapter = registry.get(args.provider)
+    with suppress(KeyboardInterrupt):
+        asyncio.run(_simulate(adapter, args.port, args.time_scale))
+    return 0

@@ -1,0 +1,83 @@
+"""`debtkit demo`: the bundled example file imported into both built-in simulators.
+
+No credentials, no network: each simulator runs in-process on loopback with its hour
+compressed, and debtkit imports through the same client, budget and ledger a real import
+uses. The summary shows what a real run would report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from debtkit.bulk import BulkResult, Outcome
+from debtkit.cli.commands import EXAMPLE, cost_lines
+from debtkit.cli.output import ProgressDisplay, Summary
+from debtkit.files import read_debts
+from debtkit.registry import Registry
+from debtkit.simulator import CREDENTIALS, SimulatorServer
+
+PROVIDERS = ("getbill", "debitura")
+
+
+async def _import_into(
+    name: str, registry: Registry, path: Path, folder: Path, time_scale: float
+) -> Summary:
+    from debtkit.bulk import bulk_import
+
+    adapter = registry.get(name)
+    total = sum(1 for _ in read_debts(path))
+    for line in cost_lines(adapter, read_debts(path)):
+        print(f"{name}: {line}")
+    summary = Summary()
+    rejected: list[BulkResult] = []
+    started = time.monotonic()
+    app = adapter.simulator(time_scale=time_scale)
+    async with SimulatorServer(app) as server:
+        options: dict[str, Any] = {"base_url": server.origin + getattr(app, "base_path", "")}
+        options.update(_connect_options(app, adapter.name))
+        with ProgressDisplay(name, total) as display:
+            async with adapter.connect(**options) as client:
+                async for result in bulk_import(
+                    client, read_debts(path), ledger=folder / f"{name}.ledger.sqlite",
+                    on_progress=display.update,
+                ):  # fmt: skip
+                    summary.add(result)
+                    if result.outcome in {Outcome.REJECTED, Outcome.INVALID} and len(rejected) < 3:
+                        rejected.append(result)
+    extra = {
+        "time": f"{time.monotonic() - started:.1f}s (simulated hour lasts {3600 / time_scale:g}s)"
+    }
+    for result in rejected:
+        what = ", ".join(f"{p.path} [{p.code}]" for p in result.problems) or result.error_type or ""
+        extra[f"e.g. {result.creditor_reference}"] = f"{result.outcome.value}: {what}"
+    for line in summary.lines(name, extra):
+        print(line)
+    return summary
+
+
+def _connect_options(app: Any, provider: str) -> dict[str, Any]:
+    stored = app.get(CREDENTIALS) if hasattr(app, "get") else None
+    if not stored:
+        raise RuntimeError(f"the {provider} simulator does not publish its credentials")
+    return {"credentials": dict(stored)}
+
+
+async def _demo(registry: Registry, time_scale: float) -> int:
+    from importlib.resources import as_file, files
+
+    with (
+        as_file(files("debtkit.data").joinpath(EXAMPLE)) as path,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        print(f"debtkit demo: importing {sum(1 for _ in read_debts(path))} debts from {EXAMPLE}")
+        for name in PROVIDERS:
+            await _import_into(name, registry, Path(path), Path(tmp), time_scale)
+    return 0
+
+
+def demo(registry: Registry, time_scale: float = 3600.0) -> int:
+    return asyncio.run(_demo(registry, time_scale))
