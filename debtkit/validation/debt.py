@@ -44,6 +44,14 @@ class CheckedDebt:
         return not self.problems
 
 
+def _with(obj: T, **changes: object) -> T:
+    """`attrs.evolve`, skipped when nothing changes (it is the validator's main cost)."""
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            return attrs.evolve(obj, **changes)  # type: ignore[misc]
+    return obj
+
+
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -112,7 +120,7 @@ class Validator:
             found.run(f"metadata.{key}", lambda v=value: rules.check_json_value(v))  # type: ignore[misc]
         for provider, options in debt.options.items():
             found.run(f"options.{provider}", lambda o=options: rules.check_json_value(dict(o)))  # type: ignore[misc]
-        return attrs.evolve(
+        return _with(
             debt,
             currency=currency or debt.currency,
             iban=iban or debt.iban,
@@ -150,7 +158,7 @@ class Validator:
         email = debtor.email and found.run(
             "debtor.email", lambda: rules.check_email(debtor.email or "")
         )
-        return attrs.evolve(
+        return _with(
             debtor,
             phone=phone or debtor.phone,
             email=email or debtor.email,
@@ -172,7 +180,7 @@ class Validator:
             if resolved is None and country == "US":
                 found.add("debtor.address.state", "unknown_state", "is not a US state")
             state = resolved or state
-        return attrs.evolve(address, country=country or address.country, state=state), country
+        return _with(address, country=country or address.country, state=state), country
 
 
 def validate_debt(debt: Debt, rules: Sequence[PolicyRule] = (), **options: Any) -> Debt:

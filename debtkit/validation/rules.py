@@ -7,6 +7,7 @@ message that never repeats the offending value (it may be personal data).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -64,6 +65,7 @@ _POSSIBLE_REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # adapters' policy rules look the same number up again
 def normalize_phone(value: str, default_region: str = "FR") -> PhoneNumber:
     """Parse `value` (national numbers read in `default_region`) into a valid E.164 number."""
     try:
@@ -71,21 +73,22 @@ def normalize_phone(value: str, default_region: str = "FR") -> PhoneNumber:
     except NumberParseException as exc:
         code, message = _PARSE_REASONS.get(exc.error_type, ("invalid", "is not a phone number"))
         raise RuleViolation(code, message) from None
-    reason = phonenumbers.is_possible_number_with_reason(parsed)
-    if reason in _POSSIBLE_REASONS:
-        code, message = _POSSIBLE_REASONS[reason]
+    # Same as phonenumbers.is_valid_number, keeping the region it finds (it is costly).
+    region = phonenumbers.region_code_for_number(parsed)
+    if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
+        # Only a refused number pays for finding out why.
+        reason = phonenumbers.is_possible_number_with_reason(parsed)
+        code, message = _POSSIBLE_REASONS.get(
+            reason, ("invalid_number", "number format is not valid")
+        )
         raise RuleViolation(code, message)
-    if not phonenumbers.is_valid_number(parsed):
-        raise RuleViolation("invalid_number", "number format is not valid")
     national = phonenumbers.national_significant_number(parsed)
-    prefix = phonenumbers.ndd_prefix_for_region(
-        phonenumbers.region_code_for_number(parsed) or default_region, True
-    )
+    prefix = phonenumbers.ndd_prefix_for_region(region, True) or ""
     return PhoneNumber(
-        e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-        region=phonenumbers.region_code_for_number(parsed),
+        e164=f"+{parsed.country_code}{national}",
+        region=region,
         country_code=int(parsed.country_code or 0),
-        national_number=f"{prefix or ''}{national}",
+        national_number=f"{prefix}{national}",
     )
 
 
@@ -130,6 +133,7 @@ def normalize_iban(value: str) -> str:
         raise RuleViolation("invalid_iban", "is not a valid IBAN") from None
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_country(value: str) -> str:
     """An alpha-2 code from an alpha-2 code (any case) or an exact English or official name."""
     text = value.strip()
@@ -155,6 +159,7 @@ def resolve_country(value: str) -> str:
     return str(found.alpha_2)
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_state(value: str, country: str) -> str | None:
     """An ISO 3166-2 code (``US-CA``) from ``US-CA``, ``CA`` or ``California`` in `country`.
 
@@ -207,6 +212,7 @@ _EXPONENTS = {
 }
 
 
+@functools.lru_cache(maxsize=512)
 def normalize_currency(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
