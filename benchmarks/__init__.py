@@ -1,0 +1,1 @@
+"""debtkit's performance evidence: each benchmark measures debtkit and a baseline in one run."""
