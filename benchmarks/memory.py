@@ -53,10 +53,9 @@ def worker(count: int, materialise: bool) -> None:
 
 
 def _measure(count: int, materialise: bool) -> float:
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.memory", str(count), "list" if materialise else "stream"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+    mode = "list" if materialise else "stream"
+    command = [sys.executable, "-m", "benchmarks.memory", str(count), mode]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
     return float(json.loads(out.stdout.splitlines()[-1])["peak_mb"])
 
 
