@@ -62,7 +62,6 @@ DEFAULT_LIMITS = (
     RateLimit("day", 100000, 86400.0, "fixed"),
 )
 STATE = web.AppKey("debitura_state", SimulatorState)
-_LOG = web.RequestKey("debitura_log", LoggedRequest)
 _IDEMPOTENCY_KEY_MAX = 255
 _SORT_KEYS = {
     "datecreated": "dateCreated",
@@ -102,6 +101,48 @@ class _Api:
         self.style = validation_errors
         self.duplicates = duplicate_errors
         self.legacy = legacy_business_errors
+        # The log entry of each request in flight, by request identity (web.RequestKey would
+        # need aiohttp 3.14, and string keys warn there).
+        self._entries: dict[int, LoggedRequest] = {}
+
+    # -- every request ---------------------------------------------------------------------
+
+    @web.middleware
+    async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Logs every request, applies the rate limits, then demands a known ``XApiKey``."""
+        state = self.state
+        key = request.headers.get("XApiKey")
+        known = key is not None and key in state.api_keys
+        entry = LoggedRequest(
+            state.clock(),
+            request.method,
+            request.path,
+            query=request.query_string,
+            authenticated=known,
+        )
+        state.requests.append(entry)
+        wait = state.admit(key if known else None)
+        if wait is not None:
+            response: web.StreamResponse = _json(
+                {
+                    "error": "rate_limit_exceeded",
+                    "message": f"Rate limit exceeded. Retry after {wait:.3f} seconds.",
+                    "retryAfter": round(max(wait, 0.001), 3),
+                },
+                429,
+            )
+        elif not known:
+            response = web.Response(status=401)
+        else:
+            self._entries[id(request)] = entry
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:
+                response = web.Response(status=exc.status, text=exc.text)
+            finally:
+                del self._entries[id(request)]
+        entry.status = response.status
+        return response
 
     # -- POST /cases -------------------------------------------------------------------------
 
@@ -109,7 +150,7 @@ class _Api:
         body = await self._body(request)
         if isinstance(body, web.Response):
             return body
-        log = request[_LOG]
+        log = self._entries[id(request)]
         reference = body.get("creditorReference")
         log.creditor_reference = reference if isinstance(reference, str) else None
         key = request.headers.get("Idempotency-Key")
@@ -334,39 +375,6 @@ def _sort_terms(text: str) -> list[tuple[str, bool]]:
     return terms
 
 
-def _gatekeeper(state: SimulatorState) -> Middleware:
-    """Logs every request, applies the rate limits, then demands a known ``XApiKey``."""
-
-    @web.middleware
-    async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        key = request.headers.get("XApiKey")
-        known = key is not None and key in state.api_keys
-        entry = LoggedRequest(state.clock(), request.method, request.path, authenticated=known)
-        state.requests.append(entry)
-        request[_LOG] = entry
-        wait = state.admit(key if known else None)
-        if wait is not None:
-            response: web.StreamResponse = _json(
-                {
-                    "error": "rate_limit_exceeded",
-                    "message": f"Rate limit exceeded. Retry after {wait:.3f} seconds.",
-                    "retryAfter": round(max(wait, 0.001), 3),
-                },
-                429,
-            )
-        elif not known:
-            response = web.Response(status=401)
-        else:
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                response = web.Response(status=exc.status, text=exc.text)
-        entry.status = response.status
-        return response
-
-    return gate
-
-
 def _faults_for(faults: Faults, methods: Collection[str]) -> Middleware:
     inject = fault_middleware(faults)
     wanted = {m.upper() for m in methods}
@@ -445,7 +453,7 @@ def create_app(
     stack: list[Middleware] = [*middlewares, _debitura_500]
     if faults is not None:
         stack.append(_faults_for(faults, fault_methods))
-    stack.append(_gatekeeper(state))
+    stack.append(api.gate)
     app = web.Application(middlewares=stack)
     app[STATE] = state
     app.router.add_post("/cases/preview", api.preview)

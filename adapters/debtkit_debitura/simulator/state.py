@@ -53,6 +53,7 @@ class LoggedRequest:
     at: float  # epoch seconds, from the simulator's clock
     method: str
     path: str
+    query: str = ""  # the raw query string
     status: int = 0
     authenticated: bool = False
     idempotency_key: str | None = None
