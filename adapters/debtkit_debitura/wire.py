@@ -15,6 +15,7 @@ are UTC (Debitura's read endpoints drop the ``Z``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -54,6 +55,10 @@ def format_date(value: dt.date) -> str:
     return f"{value.isoformat()}T00:00:00Z"
 
 
+# .NET writes up to 7 fraction digits; Python 3.10's fromisoformat takes exactly 3 or 6.
+_FRACTION = re.compile(r"(T\d{2}:\d{2}:\d{2})\.(\d+)")
+
+
 def parse_timestamp(value: object) -> dt.datetime:
     """An aware UTC datetime from an ISO 8601 string; a naive one is read as UTC."""
     if isinstance(value, dt.datetime):
@@ -62,6 +67,7 @@ def parse_timestamp(value: object) -> dt.datetime:
         text = value.strip()
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
+        text = _FRACTION.sub(lambda m: f"{m[1]}.{m[2][:6].ljust(6, '0')}", text)
         parsed = dt.datetime.fromisoformat(text)
     else:
         raise TypeError("a timestamp must be an ISO 8601 string")

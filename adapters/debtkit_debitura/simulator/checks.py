@@ -17,6 +17,8 @@ from typing import Any
 
 import pycountry
 
+from debtkit_debitura.wire import parse_timestamp
+
 __all__ = [
     "FieldErrors",
     "check_create",
@@ -103,8 +105,8 @@ def parse_wire_date(value: object) -> dt.date | None:
     try:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
+        return parse_timestamp(text).date()
+    except (TypeError, ValueError):
         return None
 
 

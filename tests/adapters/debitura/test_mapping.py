@@ -331,3 +331,17 @@ def test_overdue_breakdown_without_over_6_sends_only_12_and_24() -> None:
     body = adapter.to_wire(debt)
     assert "amountToRecoverOver6Months" not in body
     assert body["amountToRecoverOver24Months"] == Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "microsecond"),
+    [
+        ("2026-06-17T08:30:00.1234567", 123456),  # .NET's seven digits
+        ("2026-06-17T08:30:00.12Z", 120000),
+        ("2026-06-17T08:30:00.595Z", 595000),
+    ],
+)
+def test_fractional_seconds_of_any_length_are_read(text: str, microsecond: int) -> None:
+    created = to_case(invoice(dateCreated=text)).created_at
+    assert created is not None
+    assert created.microsecond == microsecond
