@@ -32,6 +32,7 @@ from debtkit.model import Debt
 from debtkit.plugin import RateLimit
 from debtkit.retry import RetryPolicy
 from debtkit.simulator import Faults
+from debtkit.transport import Timeouts
 from tests.adapters.debitura.conftest import TODAY
 from tests.conftest import make_full_debt
 
@@ -158,6 +159,15 @@ async def test_create_after_a_lost_response_replays_the_same_case_once(
     assert len(attempts) == 2
     assert attempts[0].idempotency_key == attempts[1].idempotency_key
     assert [a.replayed for a in attempts] == [False, True]
+    assert list(sim.state.cases) == [case.provider_id]
+
+
+async def test_create_after_a_timeout_replays_the_committed_case(sim_factory: Any) -> None:
+    faults = Faults(timeout=0.5, stall=0.3, seed=seed_losing_first_draw_only())
+    sim = await sim_factory(faults=faults, fault_methods=("POST",))
+    async with connect(sim, timeouts=Timeouts(total=0.1)) as client:
+        case = await client.create(debt())
+    assert [a.replayed for a in posts(sim)] == [False, True]
     assert list(sim.state.cases) == [case.provider_id]
 
 
