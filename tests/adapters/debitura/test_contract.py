@@ -1,0 +1,69 @@
+"""The contract checker itself: it must be able to fail, and a whole session must pass it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pytest
+from debtkit_debitura import DebituraAdapter
+
+from debtkit import Address, BusinessRuleError, DuplicateError
+from debtkit.jsonutil import dumps
+from tests.adapters.debitura.conftest import TODAY
+from tests.adapters.debitura.contract import Exchange, SpecContract
+from tests.conftest import make_full_debt
+
+
+def test_contract_flags_a_request_field_the_schema_does_not_know(
+    spec_contract: SpecContract,
+) -> None:
+    body = {**DebituraAdapter().to_wire(make_full_debt()), "iban": "FR14..."}
+    assert spec_contract.request_errors("POST", "/cases", dumps(body))
+
+
+def test_contract_flags_a_date_only_invoice_date(spec_contract: SpecContract) -> None:
+    body = {**DebituraAdapter().to_wire(make_full_debt()), "date": "2023-12-01"}
+    assert spec_contract.request_errors("POST", "/cases", dumps(body))
+
+
+def test_contract_flags_a_response_whose_debtor_has_no_name(spec_contract: SpecContract) -> None:
+    invoice = {"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "debtor": {"type": "Company"}}
+    assert spec_contract.response_errors("GET", "/cases/x", 200, json.dumps(invoice))
+
+
+def test_contract_flags_a_status_the_operation_does_not_declare(
+    spec_contract: SpecContract,
+) -> None:
+    assert spec_contract.response_errors("GET", "/me", 418, "")
+
+
+def test_contract_flags_a_body_on_a_401(spec_contract: SpecContract) -> None:
+    assert spec_contract.response_errors("GET", "/me", 401, '{"error": "nope"}')
+
+
+async def test_every_exchange_of_a_full_session_matches_the_document(
+    sim_factory: Any, spec_contract: SpecContract, exchanges: list[Exchange]
+) -> None:
+    sim = await sim_factory(unsigned_contracts=("sdca",))
+    us = make_full_debt(creditor_reference="US-1")
+    address = Address(street="Market", number="1", city="SF", state="California", country="US")
+    us = attrs.evolve(us, debtor=attrs.evolve(us.debtor, address=address, phone=None))
+    async with sim.connect(clock=lambda: TODAY) as client:
+        await client.me()
+        case = await client.create(make_full_debt(), allow_pending_contracts=True)
+        await client.create(us, allow_pending_contracts=True)
+        with pytest.raises(BusinessRuleError):
+            await client.create(make_full_debt(creditor_reference="X-1"))
+        with pytest.raises(DuplicateError):
+            await client.create(make_full_debt(), allow_pending_contracts=True)
+        await client.get(case.provider_id)
+        await client.find("INV-2024-001")
+        await client.find("absent")
+        await client.get_by_case_reference(case.reference or "")
+        _ = [c async for c in client.cases(page_size=1, sort="DueDate:desc")]
+        await client.preview(us)
+    assert len(exchanges) == 12  # two list pages of one case each
+    assert {e.status for e in exchanges} == {200, 400, 404, 422}
+    assert spec_contract.check_all(exchanges) == []
