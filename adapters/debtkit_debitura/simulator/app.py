@@ -41,7 +41,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from debtkit import jsonutil
 from debtkit.plugin import RateLimit
-from debtkit.simulator import Faults, fault_middleware
+from debtkit.simulator import CREDENTIALS, Faults, fault_middleware
 from debtkit_debitura.mapping import LIFECYCLES, lifecycle_name
 from debtkit_debitura.simulator import payloads
 from debtkit_debitura.simulator.checks import check_create, check_preview, resolve_country
@@ -456,6 +456,7 @@ def create_app(
     stack.append(api.gate)
     app = web.Application(middlewares=stack)
     app[STATE] = state
+    app[CREDENTIALS] = {"api_key": next(iter(state.api_keys), DEFAULT_API_KEY)}
     app.router.add_post("/cases/preview", api.preview)
     app.router.add_get("/cases/by-creditor-reference/{reference:.+}", api.by_creditor_reference)
     app.router.add_get("/cases/case-reference/{reference:.+}", api.by_case_reference)
