@@ -200,10 +200,10 @@ def is_expensive_destination(body: Any) -> bool:
 
 
 def expensive_destination_error(
-    message: str, body: Any, **common: Any
+    message: str, source: Any, /, **common: Any
 ) -> ExpensiveDestinationError:
     """An `ExpensiveDestinationError` from a 422 body or a batch ``failed`` entry."""
-    details = destination_details(body) or {}
+    details = destination_details(source) or {}
     credits = _number(details.get("credits"))
     code = details.get("country_code") or details.get("country")
     return ExpensiveDestinationError(

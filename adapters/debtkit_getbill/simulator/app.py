@@ -75,7 +75,10 @@ DEFAULT_CLIENT_SECRET = "sim-secret"
 MAX_BATCH = 1000
 MAX_PAGE_SIZE = 100
 STATE: web.AppKey[SimulatorState] = web.AppKey("getbill_state", SimulatorState)
-_GRANT = "getbill_grant"  # request key: the caller's TokenGrant, or None
+# Request storage for the caller's grant, when its token is valid (typed keys: aiohttp 3.12+).
+_GRANT: Any = (
+    web.RequestKey("getbill_grant", TokenGrant) if hasattr(web, "RequestKey") else "getbill_grant"
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -143,7 +146,8 @@ async def _rate_limits(request: web.Request, handler: Handler) -> web.StreamResp
         return await handler(request)
     state = _state(request)
     grant = state.grant_for(_bearer(request))
-    request[_GRANT] = grant
+    if grant is not None:
+        request[_GRANT] = grant
     bucket = _bucket(request)
     limiter = state.limiter(grant.client_id if grant else ANONYMOUS, bucket)
     whole = limiter.rule.window >= 60
