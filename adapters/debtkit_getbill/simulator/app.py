@@ -145,6 +145,7 @@ async def _rate_limits(request: web.Request, handler: Handler) -> web.StreamResp
     if not request.path.startswith(API_PREFIX):
         return await handler(request)
     state = _state(request)
+    raw = await request.read() if request.body_exists else b""  # cached for the handler
     grant = state.grant_for(_bearer(request))
     if grant is not None:
         request[_GRANT] = grant
@@ -178,12 +179,10 @@ async def _rate_limits(request: web.Request, handler: Handler) -> web.StreamResp
     response.headers["X-RateLimit-Remaining"] = str(limiter.remaining())
     response.headers["X-RateLimit-Reset"] = _header_number(limiter.reset_at(), whole)
     response.headers["X-RateLimit-Window"] = _header_number(limiter.rule.window, whole)
-    body = None
-    if request.can_read_body:
-        try:
-            body = jsonutil.loads(await request.text())
-        except ValueError:
-            body = None
+    try:
+        body = jsonutil.loads(raw) if raw else None
+    except ValueError:
+        body = None
     state.log.append(
         LoggedRequest(
             at=state.clock(),
