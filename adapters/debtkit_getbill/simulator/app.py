@@ -95,14 +95,16 @@ def _error(status: int, message: str, details: Mapping[str, Any] | None = None) 
 
 
 def _number(value: float, whole: bool) -> int | Decimal:
-    """Whole seconds (rounded up) for real windows, milliseconds for compressed ones."""
+    """Whole seconds for real windows, milliseconds for compressed ones; rounded up, after
+    dropping the noise of float epoch arithmetic (0.4000002 s is 0.4, not 0.401)."""
     if whole:
-        return math.ceil(value)
-    return Decimal(math.ceil(value * 1000)) / 1000
+        return math.ceil(round(value, 3))
+    return Decimal(math.ceil(round(value * 1000, 3))) / 1000
 
 
 def _header_number(value: float, whole: bool) -> str:
-    return format(_number(value, whole), "f") if not whole else str(math.ceil(value))
+    number = _number(value, whole)
+    return str(number) if isinstance(number, int) else format(number, "f")
 
 
 async def _body(request: web.Request) -> Any:
