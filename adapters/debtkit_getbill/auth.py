@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import cattrs
 
-from debtkit import AuthenticationError
+from debtkit import AuthenticationError, ConfigurationError
 from debtkit.transport import Request, Response, Transport
 from debtkit_getbill.options import PROVIDER
 
@@ -85,7 +85,9 @@ class GetBillAuth:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not access_token and not (client_id and client_secret):
-            raise ValueError("GetBillAuth needs client_id and client_secret, or access_token")
+            raise ConfigurationError(
+                "GetBillAuth needs client_id and client_secret, or access_token"
+            )
         self._client_id = client_id
         self._client_secret = client_secret
         self.scope = scope

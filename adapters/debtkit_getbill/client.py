@@ -259,13 +259,13 @@ class GetBillClient(BaseClient):
         results: dict[int, ItemResult] = {}
         ready: list[tuple[int, Debt, dict[str, Any]]] = []
         for index, debt in enumerate(debts):
-            checked = self.check(debt)
-            if checked.problems:
-                error = ValidationError(checked.problems)
+            try:
+                valid = self.validated(debt)
+                payload = unstructure(debt_payload(valid, temp_id=str(index)))
+            except ValidationError as error:
                 results[index] = ItemResult(index, debt.creditor_reference, error=error)
                 continue
-            payload = unstructure(debt_payload(checked.debt, temp_id=str(index)))
-            ready.append((index, checked.debt, payload))
+            ready.append((index, valid, payload))
         for start in range(0, len(ready), chunk_size):
             chunk = ready[start : start + chunk_size]
             results.update(await self._send_chunk(chunk, batch_name))

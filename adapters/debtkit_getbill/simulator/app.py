@@ -47,10 +47,6 @@ from debtkit_getbill.simulator.state import (
     SimulatorState,
     TokenGrant,
 )
-
-if TYPE_CHECKING:
-    from aiohttp.typedefs import Middleware
-
 from debtkit_getbill.simulator.validation import (
     amount_text,
     check_create,
@@ -58,6 +54,9 @@ from debtkit_getbill.simulator.validation import (
     is_placeholder,
     new_record,
 )
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Middleware
 
 __all__ = [
     "API_PREFIX",
@@ -131,12 +130,8 @@ def _bucket(request: web.Request) -> str:
     return "read" if request.method in {"GET", "HEAD"} else "write"
 
 
-async def _cost(request: web.Request, state: SimulatorState) -> int:
+def _cost(request: web.Request, state: SimulatorState, body: Any) -> int:
     if state.batch_cost == "item" and request.path == f"{API_PREFIX}/debts/batch":
-        try:
-            body = jsonutil.loads(await request.text())
-        except ValueError:
-            return 1
         debts = body.get("debts") if isinstance(body, Mapping) else None
         return max(len(debts), 1) if isinstance(debts, list) else 1
     return 1
@@ -147,14 +142,19 @@ async def _rate_limits(request: web.Request, handler: Handler) -> web.StreamResp
     if not request.path.startswith(API_PREFIX):
         return await handler(request)
     state = _state(request)
+    arrived = state.clock()
     raw = await request.read() if request.body_exists else b""  # cached for the handler
+    try:
+        body = jsonutil.loads(raw) if raw else None
+    except ValueError:
+        body = None
     grant = state.grant_for(_bearer(request))
     if grant is not None:
         request[_GRANT] = grant
     bucket = _bucket(request)
     limiter = state.limiter(grant.client_id if grant else ANONYMOUS, bucket)
     whole = limiter.rule.window >= 60
-    cost = await _cost(request, state)
+    cost = _cost(request, state, body)
     admitted = limiter.remaining() >= cost
     if admitted:
         for _ in range(cost):
@@ -181,13 +181,9 @@ async def _rate_limits(request: web.Request, handler: Handler) -> web.StreamResp
     response.headers["X-RateLimit-Remaining"] = str(limiter.remaining())
     response.headers["X-RateLimit-Reset"] = _header_number(limiter.reset_at(), whole)
     response.headers["X-RateLimit-Window"] = _header_number(limiter.rule.window, whole)
-    try:
-        body = jsonutil.loads(raw) if raw else None
-    except ValueError:
-        body = None
     state.log.append(
         LoggedRequest(
-            at=state.clock(),
+            at=arrived,
             method=request.method,
             path=request.path[len(API_PREFIX) :],
             bucket=bucket,

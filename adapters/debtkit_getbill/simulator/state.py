@@ -40,7 +40,7 @@ class TokenGrant:
 
 @attrs.frozen
 class LoggedRequest:
-    at: float  # state clock, epoch seconds
+    at: float  # when it arrived (and was counted), state clock, epoch seconds
     method: str
     path: str
     bucket: str | None  # "read", "write", or None for the token endpoint

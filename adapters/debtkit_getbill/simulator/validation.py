@@ -278,9 +278,9 @@ class _Check:
         return destination if destination is not None and destination.expensive else None
 
 
-def check_create(body: Mapping[str, Any], *, extra: frozenset[str] = frozenset()) -> Checked:
-    """Validate a create body (a batch item may add `extra` keys such as ``temp_id``)."""
-    return _Check(body, CREATE_FIELDS | extra, update=False).run()
+def check_create(body: Mapping[str, Any]) -> Checked:
+    """Validate a create body (a batch item without its ``temp_id``)."""
+    return _Check(body, CREATE_FIELDS, update=False).run()
 
 
 def check_update(body: Mapping[str, Any]) -> Checked:

@@ -292,3 +292,16 @@ async def test_chunk_size_above_1000_is_refused() -> None:
     async with connect() as client:
         with pytest.raises(ConfigurationError):
             await client.create_batch([person_debt()], chunk_size=1001)
+
+
+async def test_batch_item_with_malformed_options_is_refused_even_when_the_rule_is_relaxed(
+    mock_http: MockHttp,
+) -> None:
+    bad = person_debt("BAD", options={"getbill": {"timeline_start_mode": "later"}})
+    client = GetBillAdapter().connect(
+        {"access_token": "tok"}, base_url=BASE, relax=["getbill.options"]
+    )
+    async with client:
+        (result,) = await client.create_batch([bad])
+    assert isinstance(result.error, ValidationError)
+    assert mock_http.requests == {}
