@@ -13,9 +13,11 @@ Behaviour where GetBill's docs are silent (the adapter assumes the same):
   API response (not on the token endpoint). ``Reset`` is when the oldest counted request
   leaves the window. With a window of a minute or more, ``Reset`` and ``retry_after`` are
   whole seconds (rounded up); shorter (compressed) windows give milliseconds.
-- ``POST /debts`` answers 201; a batch answers 200 with ``created``/``failed``/``skipped``/
-  ``summary``; a failed item is ``{index, temp_id, message, errors: {field: [msg]}}`` plus,
-  for an expensive destination, ``error_type`` and ``destination`` as in the 422 body.
+- ``POST /debts`` answers 201. A batch takes ``accept_expensive_destination`` and the two
+  switches at batch level as defaults for its items, and answers 200 with ``created``,
+  ``failed``, ``skipped`` and ``summary``. A failed item is
+  ``{index, temp_id, message, errors: {field: [msg]}}``, plus ``error_type`` and
+  ``destination`` (as in the 422 body) for an expensive destination.
 - ``GET /debts`` lists in import order; a ``limit`` above 100 is clamped to 100 (the docs
   give the maximum, not what happens above it); a page past the end is empty.
   ``created_after`` is inclusive, ``created_before`` exclusive. ``search`` matches a
@@ -48,6 +50,7 @@ from debtkit_getbill.simulator.state import (
     TokenGrant,
 )
 from debtkit_getbill.simulator.validation import (
+    BOOL_FIELDS,
     amount_text,
     check_create,
     check_update,
@@ -299,7 +302,7 @@ async def _batch(request: web.Request) -> web.Response:
     if len(debts) > MAX_BATCH:
         return _error(400, "Validation failed", {"debts": [f"Maximum {MAX_BATCH} debts per batch"]})
     state = _state(request)
-    defaults = {k: body[k] for k in ("accept_expensive_destination",) if k in body}
+    defaults = {k: body[k] for k in BOOL_FIELDS if k in body}  # batch-level switches
     created: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []

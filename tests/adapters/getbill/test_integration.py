@@ -89,11 +89,11 @@ async def test_listing_250_debts_reads_three_pages_each_debt_once(
     ]
 
 
-async def test_listing_applies_currency_and_amount_filters(
+async def test_listing_250_debts_with_filters_pages_through_the_matches(
     getbill_simulator: RunningSimulator,
 ) -> None:
     debts = [
-        person_debt(f"F-{i:03}", amount=Decimal(i + 1), currency="USD" if i % 2 else "EUR")
+        person_debt(f"F-{i:03}", amount=Decimal(i + 1), currency="USD" if i % 5 == 0 else "EUR")
         for i in range(250)
     ]
     async with getbill_simulator.connect() as client:
@@ -101,16 +101,22 @@ async def test_listing_applies_currency_and_amount_filters(
         listed = [
             case.creditor_reference
             async for case in client.cases(
-                currency="USD", amount_min=Decimal("101"), amount_max=Decimal("220")
+                currency="EUR", amount_min=Decimal("11"), amount_max=Decimal("240")
             )
         ]
     expected = [
         d.creditor_reference
         for d in debts
-        if d.currency == "USD" and Decimal(101) <= d.amount <= Decimal(220)
+        if d.currency == "EUR" and Decimal(11) <= d.amount <= Decimal(240)
     ]
+    assert len(expected) == 184
     assert sorted(listed) == expected
-    assert len(listed) == 60
+    pages = getbill_simulator.state.requests(method="GET", path="/debts")
+    assert [e.query["page"] for e in pages] == ["1", "2"]
+    assert all(
+        (e.query["currency"], e.query["amount_min"], e.query["amount_max"]) == ("EUR", "11", "240")
+        for e in pages
+    )
 
 
 async def test_listing_filters_by_status_search_and_creation_time(
