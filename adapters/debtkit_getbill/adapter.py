@@ -1,0 +1,170 @@
+"""`GetBillAdapter`: the entry point debtkit loads as ``getbill``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from debtkit import (
+    APIStatusError,
+    Capability,
+    Case,
+    ConfigurationError,
+    Debt,
+    PolicyRule,
+    RateLimit,
+    RateObservation,
+)
+from debtkit.retry import RetryPolicy
+from debtkit.transport import RequestGate, Response, Timeouts, Transport
+from debtkit_getbill.auth import DEFAULT_SCOPE, GetBillAuth
+from debtkit_getbill.client import GetBillClient, RateObservingGate
+from debtkit_getbill.errors import error_from_response, rate_observation
+from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.rules import policy_rules
+from debtkit_getbill.wire import case_from_record, debt_payload, unstructure
+
+if TYPE_CHECKING:
+    import aiohttp
+    from aiohttp import web
+
+__all__ = ["DEFAULT_BASE_URL", "GetBillAdapter"]
+
+DEFAULT_BASE_URL = "https://getbill.io/external-api/v1"
+_CREDENTIALS = ("client_id", "client_secret", "access_token")
+_OPTIONS = ("scope", "clock", "renew_margin", "default_region", "user_agent")
+
+
+class GetBillAdapter:
+    name = PROVIDER
+    capabilities = frozenset(
+        {
+            Capability.CREATE,
+            Capability.BATCH_CREATE,
+            Capability.GET,
+            Capability.FIND_BY_REFERENCE,
+            Capability.LIST,
+            Capability.UPDATE,
+            Capability.DELETE,
+            Capability.SIMULATOR,
+        }
+    )
+    credential_env: Mapping[str, str] = MappingProxyType(
+        {"client_id": "GETBILL_CLIENT_ID", "client_secret": "GETBILL_CLIENT_SECRET"}
+    )
+
+    def __repr__(self) -> str:
+        return "GetBillAdapter()"
+
+    def rate_limits(self) -> tuple[RateLimit, ...]:
+        """500 writes and 1,000 reads per sliding hour, per OAuth client (documented)."""
+        return (
+            RateLimit("write", 500, 3600.0, "sliding", frozenset({"write"})),
+            RateLimit("read", 1000, 3600.0, "sliding", frozenset({"read"})),
+        )
+
+    def policy_rules(self) -> Sequence[PolicyRule]:
+        return policy_rules()
+
+    def to_wire(self, debt: Debt) -> dict[str, Any]:
+        """The create body for a validated debt (see `debtkit_getbill.wire`)."""
+        body: dict[str, Any] = unstructure(debt_payload(debt))
+        return body
+
+    def to_case(self, record: Mapping[str, Any]) -> Case:
+        return case_from_record(record)
+
+    def parse_error(self, response: Response) -> APIStatusError:
+        return error_from_response(response)
+
+    def parse_rate_headers(self, response: Response) -> RateObservation | None:
+        return rate_observation(response)
+
+    def connect(
+        self,
+        credentials: Mapping[str, str],
+        *,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        gate: RequestGate | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        relax: Collection[str] = (),
+        token_url: str | None = None,
+        **options: Any,
+    ) -> GetBillClient:
+        """A client for GetBill. `credentials`: ``client_id`` and ``client_secret`` (OAuth
+        client credentials), or a ready ``access_token``.
+
+        Options: ``scope`` (default ``"debts:read debts:write"``), ``default_region`` for
+        national phone numbers (default ``"FR"``), ``renew_margin`` and ``clock`` for the
+        token cache, ``user_agent`` appended to debtkit's.
+        """
+        auth = _auth(credentials, token_url, options)
+        unknown = set(options) - set(_OPTIONS)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown GetBill option(s) {sorted(unknown)}; known: {sorted(_OPTIONS)}"
+            )
+        url = base_url or DEFAULT_BASE_URL
+        if token_url is None:
+            parts = urlsplit(url)
+            auth.token_url = f"{parts.scheme}://{parts.netloc}/token" if parts.netloc else None
+        observer = RateObservingGate(gate)
+        transport = Transport(
+            provider=PROVIDER,
+            base_url=url,
+            auth=auth,
+            error_parser=self.parse_error,
+            session=session,
+            timeouts=timeouts,
+            gate=observer,
+            retry=retry,
+            user_agent=options.get("user_agent"),
+        )
+        return GetBillClient(
+            transport,
+            self.policy_rules(),
+            relax=relax,
+            default_region=options.get("default_region", "FR"),
+            observer=observer,
+        )
+
+    def simulator(self, **options: Any) -> web.Application:
+        """The GetBill simulator app (see `debtkit_getbill.simulator.create_app`)."""
+        from debtkit_getbill.simulator import create_app
+
+        return create_app(**options)
+
+
+def _auth(
+    credentials: Mapping[str, str], token_url: str | None, options: Mapping[str, Any]
+) -> GetBillAuth:
+    unknown = set(credentials) - set(_CREDENTIALS)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown GetBill credential(s) {sorted(unknown)}; expected client_id and "
+            "client_secret, or access_token"
+        )
+    given = {name for name in _CREDENTIALS if credentials.get(name)}
+    if "access_token" not in given:
+        missing = [name for name in ("client_id", "client_secret") if name not in given]
+        if missing:
+            raise ConfigurationError(
+                f"GetBill credentials are missing {' and '.join(missing)} "
+                "(give client_id and client_secret, or access_token)"
+            )
+    extra: dict[str, Any] = {}
+    for name in ("clock", "renew_margin"):
+        if name in options:
+            extra[name] = options[name]
+    return GetBillAuth(
+        client_id=credentials.get("client_id") or None,
+        client_secret=credentials.get("client_secret") or None,
+        access_token=credentials.get("access_token") or None,
+        scope=options.get("scope", DEFAULT_SCOPE),
+        token_url=token_url,
+        **extra,
+    )

@@ -1,0 +1,376 @@
+"""`GetBillClient`: the neutral operations plus GetBill's batch, update, delete and credits.
+
+Every write is validated locally first; a refused debt never costs a request. Reads spend the
+``read`` budget, writes the ``write`` one (`debtkit.transport.Request.request_class`). Single
+creates are POSTs, which the transport never re-sends; settling an unknown outcome is the
+caller's (see `find`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from debtkit import (
+    AmbiguousWriteError,
+    APIStatusError,
+    BadRequestError,
+    Case,
+    CaseStatus,
+    CheckedDebt,
+    ConfigurationError,
+    Debt,
+    DebtkitError,
+    ItemResult,
+    PolicyRule,
+    Problem,
+    RateObservation,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from debtkit.client import BaseClient
+from debtkit.paging import Page, paginate
+from debtkit.transport import Request, RequestGate, Response, Transport
+from debtkit_getbill.credits import CreditEstimate, estimate_credits
+from debtkit_getbill.errors import (
+    expensive_destination_error,
+    is_expensive_destination,
+    problems_from_body,
+    rate_observation,
+)
+from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.rules import OVERSEAS_MOBILE
+from debtkit_getbill.update import update_body
+from debtkit_getbill.wire import PENDING, case_from_record, debt_payload, unstructure
+
+__all__ = ["LIST_FILTERS", "MAX_BATCH", "PAGE_SIZE", "GetBillClient", "RateObservingGate"]
+
+logger = logging.getLogger("debtkit.getbill")
+
+MAX_BATCH = 1000  # debts per POST /debts/batch (documented)
+PAGE_SIZE = 100  # the documented maximum page size
+LIST_FILTERS = frozenset(
+    {"status", "currency", "amount_min", "amount_max", "created_after", "created_before", "search"}
+)
+
+
+class RateObservingGate:
+    """Keeps the last `RateObservation` per request class, then defers to the caller's gate."""
+
+    def __init__(self, inner: RequestGate | None = None) -> None:
+        self.inner = inner
+        self.observed: dict[str, RateObservation] = {}
+
+    async def before_attempt(self, request: Request) -> None:
+        if self.inner is not None:
+            await self.inner.before_attempt(request)
+
+    def after_response(self, request: Request, response: Response) -> None:
+        observation = rate_observation(response)
+        if observation is not None and observation.request_class:
+            self.observed[observation.request_class] = observation
+        if self.inner is not None:
+            self.inner.after_response(request, response)
+
+
+def _data(response: Response) -> Any:
+    body = response.body
+    return body.get("data") if isinstance(body, Mapping) else None
+
+
+def _filter_value(name: str, value: Any) -> str:
+    if name in {"amount_min", "amount_max"}:
+        if isinstance(value, (bool, float)):
+            raise ConfigurationError(f"filter {name} must be a Decimal, an int or a string")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ConfigurationError(f"filter {name} must be a number") from None
+        return format(number, "f")
+    if name in {"created_after", "created_before"}:
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if isinstance(value, str):
+            return value
+        raise ConfigurationError(f"filter {name} must be a date, a datetime or an ISO string")
+    if name == "status" and isinstance(value, CaseStatus):
+        raise ConfigurationError("filter status takes GetBill's status string, not a CaseStatus")
+    if not isinstance(value, str):
+        raise ConfigurationError(f"filter {name} must be a string")
+    return value
+
+
+class GetBillClient(BaseClient):
+    """Talk to GetBill; an async context manager closing only what it opened."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        rules: Sequence[PolicyRule] = (),
+        *,
+        relax: Collection[str] = (),
+        default_region: str = "FR",
+        observer: RateObservingGate | None = None,
+    ) -> None:
+        super().__init__(transport, rules, relax=relax, default_region=default_region)
+        self._default_region = default_region
+        self._observer = observer
+
+    @property
+    def rate_observations(self) -> Mapping[str, RateObservation]:
+        """The last rate-limit headers seen, by request class ("read", "write")."""
+        return dict(self._observer.observed) if self._observer is not None else {}
+
+    # -- validation ---------------------------------------------------------------------
+
+    def check(self, debt: Debt) -> CheckedDebt:
+        """Objective and GetBill checks. A 069X number is reported once, by GetBill's rule,
+        not also as the invalid French number the objective check sees."""
+        checked = self.validator.check(debt)
+        overseas = {p.path for p in checked.problems if p.code == OVERSEAS_MOBILE}
+        if not overseas:
+            return checked
+        kept = tuple(
+            p for p in checked.problems if not (p.path in overseas and p.code == "invalid_number")
+        )
+        return attrs.evolve(checked, problems=kept)
+
+    def validated(self, debt: Debt) -> Debt:
+        checked = self.check(debt)
+        if checked.problems:
+            raise ValidationError(checked.problems)
+        return checked.debt
+
+    def estimate_credits(self, debts: Iterable[Debt]) -> CreditEstimate:
+        return estimate_credits(debts, default_region=self._default_region)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def _send(self, request: Request) -> Response:
+        return await self.transport.request(request)
+
+    async def get(self, provider_id: str) -> Case:
+        response = await self._send(Request("GET", f"debts/{quote(provider_id, safe='')}"))
+        return case_from_record(_data(response))
+
+    def cases(self, **filters: Any) -> AsyncIterator[Case]:
+        """Every debt matching `filters`, 100 per page, each once.
+
+        Filters (GetBill's documented ones): ``status`` (GetBill's status string, e.g.
+        ``"status.default.paid"``), ``currency``, ``amount_min``, ``amount_max``,
+        ``created_after``, ``created_before`` (date, datetime or ISO string) and ``search``
+        (matches ``internal_id`` or ``amount_text``). Anything else is refused here with
+        `ConfigurationError`, before any request.
+        """
+        unknown = set(filters) - LIST_FILTERS
+        if unknown:
+            raise ConfigurationError(
+                f"unknown GetBill list filter(s) {sorted(unknown)}; known: {sorted(LIST_FILTERS)}"
+            )
+        params = {
+            name: _filter_value(name, value) for name, value in filters.items() if value is not None
+        }
+        return paginate(lambda number: self._page(params, number))
+
+    async def _page(self, params: Mapping[str, str], number: int) -> Page:
+        query: dict[str, str | int] = {**params, "page": number, "limit": PAGE_SIZE}
+        response = await self._send(Request("GET", "debts", params=query))
+        records = _data(response)
+        if not isinstance(records, list):
+            records = []
+        body = response.body if isinstance(response.body, Mapping) else {}
+        pagination = body.get("pagination")
+        if isinstance(pagination, Mapping) and isinstance(pagination.get("pages"), int):
+            has_more = number < pagination["pages"]
+        else:  # no usable pagination block: a full page suggests more
+            has_more = len(records) >= PAGE_SIZE
+        return Page(tuple(case_from_record(r) for r in records), has_more)
+
+    async def find(self, creditor_reference: str) -> Case | None:
+        """The debt whose ``internal_id`` is exactly `creditor_reference`, or None.
+
+        ``search`` also matches parts of ids and amounts, so every page of results is read
+        and only exact matches count. GetBill does not enforce unique ids; if several debts
+        share one, the oldest (first imported) is returned and a warning is logged.
+        """
+        if not creditor_reference.strip():
+            raise ConfigurationError("find() needs a non-empty creditor reference")
+        matches = [
+            case
+            async for case in self.cases(search=creditor_reference)
+            if case.creditor_reference == creditor_reference
+        ]
+        if not matches:
+            return None
+        if len(matches) > 1:
+            logger.warning("%s: %d debts share one internal_id", PROVIDER, len(matches))
+        return min(matches, key=lambda c: (c.created_at is None, c.created_at or datetime.min))
+
+    # -- writes --------------------------------------------------------------------------
+
+    async def create(self, debt: Debt) -> Case:
+        """Create one debt; `ValidationError` with every problem, and no request, if invalid."""
+        payload = unstructure(debt_payload(self.validated(debt)))
+        response = await self._send(Request("POST", "debts", json=payload, request_class="write"))
+        return case_from_record(_data(response))
+
+    async def update(
+        self, provider_id: str, *, accept_expensive_destination: bool = False, **fields: Any
+    ) -> Case:
+        """Change only the given fields (GetBill's names); see `debtkit_getbill.update`."""
+        body = update_body(
+            fields,
+            accept_expensive_destination=accept_expensive_destination,
+            default_region=self._default_region,
+        )
+        path = f"debts/{quote(provider_id, safe='')}"
+        response = await self._send(Request("PUT", path, json=body, request_class="write"))
+        return case_from_record(_data(response))
+
+    async def delete(self, provider_id: str) -> None:
+        """Delete permanently (GetBill suggests archiving through a status update instead)."""
+        path = f"debts/{quote(provider_id, safe='')}"
+        await self._send(Request("DELETE", path, request_class="write"))
+
+    async def create_batch(
+        self,
+        debts: Sequence[Debt],
+        *,
+        batch_name: str | None = None,
+        chunk_size: int = MAX_BATCH,
+    ) -> list[ItemResult]:
+        """Create many debts, `chunk_size` (at most 1,000) per request; one result per input.
+
+        Invalid debts are refused locally (`ValidationError`) and never sent. Each sent debt
+        carries ``temp_id`` = its input index, which correlates GetBill's ``created``,
+        ``failed`` and ``skipped`` entries back to it. A chunk refused as a whole (4xx) fails
+        each of its debts with that error; a chunk whose outcome is unknown (no response, or
+        5xx) gives each of its debts an `AmbiguousWriteError`. Never raises halfway.
+        """
+        if not 1 <= chunk_size <= MAX_BATCH:
+            raise ConfigurationError(f"chunk_size must be between 1 and {MAX_BATCH}")
+        results: dict[int, ItemResult] = {}
+        ready: list[tuple[int, Debt, dict[str, Any]]] = []
+        for index, debt in enumerate(debts):
+            try:
+                valid = self.validated(debt)
+                payload = unstructure(debt_payload(valid, temp_id=str(index)))
+            except ValidationError as error:
+                results[index] = ItemResult(index, debt.creditor_reference, error=error)
+                continue
+            ready.append((index, valid, payload))
+        for start in range(0, len(ready), chunk_size):
+            chunk = ready[start : start + chunk_size]
+            results.update(await self._send_chunk(chunk, batch_name))
+        created = sum(1 for r in results.values() if r.ok)
+        logger.info("%s: batch of %d: %d created", PROVIDER, len(debts), created)
+        return [results[i] for i in range(len(debts))]
+
+    async def _send_chunk(
+        self, chunk: list[tuple[int, Debt, dict[str, Any]]], batch_name: str | None
+    ) -> dict[int, ItemResult]:
+        body: dict[str, Any] = {"debts": [payload for _, _, payload in chunk]}
+        if batch_name is not None:
+            body = {"batch_name": batch_name, **body}
+        request = Request("POST", "debts/batch", json=body, request_class="write")
+        try:
+            response = await self._send(request)
+        except (TransportError, ServerError) as exc:
+            refs = [debt.creditor_reference for _, debt, _ in chunk]
+            reason = f"batch request failed without a usable answer ({type(exc).__name__})"
+            ambiguous = AmbiguousWriteError(PROVIDER, refs, reason)
+            return {i: ItemResult(i, d.creditor_reference, error=ambiguous) for i, d, _ in chunk}
+        except DebtkitError as exc:
+            return {i: ItemResult(i, d.creditor_reference, error=exc) for i, d, _ in chunk}
+        return _batch_results(chunk, _data(response), response)
+
+
+def _batch_results(
+    chunk: list[tuple[int, Debt, dict[str, Any]]], data: Any, response: Response
+) -> dict[int, ItemResult]:
+    by_temp = {str(index): (index, debt) for index, debt, _ in chunk}
+    by_position = [(index, debt) for index, debt, _ in chunk]
+    results: dict[int, ItemResult] = {}
+
+    def owner(item: Mapping[str, Any]) -> tuple[int, Debt] | None:
+        temp = item.get("temp_id")
+        if temp is not None and str(temp) in by_temp:
+            return by_temp[str(temp)]
+        position = item.get("index")
+        if isinstance(position, int) and 0 <= position < len(by_position):
+            return by_position[position]
+        return None
+
+    data = data if isinstance(data, Mapping) else {}
+    for item in data.get("created") or ():
+        found = owner(item) if isinstance(item, Mapping) else None
+        if found is None or not item.get("debt_id"):
+            continue
+        index, debt = found
+        results[index] = ItemResult(index, debt.creditor_reference, case=_created(item, debt))
+    for key in ("failed", "skipped"):
+        for item in data.get(key) or ():
+            found = owner(item) if isinstance(item, Mapping) else None
+            if found is None:
+                continue
+            index, debt = found
+            error = _item_error(item, key, response)
+            results[index] = ItemResult(index, debt.creditor_reference, error=error)
+    missing = [(i, d) for i, d in by_position if i not in results]
+    if missing:
+        reason = "batch answer did not mention these debts"
+        ambiguous = AmbiguousWriteError(
+            PROVIDER, [d.creditor_reference for _, d in missing], reason
+        )
+        results.update(
+            {i: ItemResult(i, d.creditor_reference, error=ambiguous) for i, d in missing}
+        )
+    return results
+
+
+def _created(item: Mapping[str, Any], debt: Debt) -> Case:
+    """A case from a batch ``created`` entry, which carries only a few fields."""
+    return Case(
+        provider=PROVIDER,
+        provider_id=str(item["debt_id"]),
+        status=CaseStatus.PENDING,  # every debt starts pending (documented)
+        provider_status=PENDING,
+        creditor_reference=debt.creditor_reference,
+        amount=debt.amount,
+        currency=debt.currency,
+        raw=item,
+    )
+
+
+def _item_error(item: Mapping[str, Any], key: str, response: Response) -> APIStatusError:
+    """The error a single create would have raised for this batch entry.
+
+    The entry's shape is undocumented; ``errors`` is read as a field map or a list, and
+    ``reason``/``message`` as its text. Status is the one a single create would answer:
+    422 for an expensive destination, else 400.
+    """
+    errors = item.get("errors")
+    problems: list[Problem] = problems_from_body(
+        {"details": errors} if isinstance(errors, Mapping) else {"errors": errors}
+    )
+    message = str(item.get("message") or item.get("reason") or f"debt {key} by GetBill")
+    if key == "skipped":
+        problems = problems or [Problem("", "skipped", message)]
+    common: dict[str, Any] = {
+        "provider": PROVIDER,
+        "method": response.method,
+        "path": response.path,
+        "request_id": response.request_id,
+        "problems": problems,
+        "body": dict(item),
+    }
+    if is_expensive_destination(item):
+        return expensive_destination_error(message, item, status=422, **common)
+    return BadRequestError(message, status=400, **common)

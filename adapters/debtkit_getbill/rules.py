@@ -1,0 +1,168 @@
+"""GetBill's documented rules, checked locally so a refused debt never spends a write.
+
+Each rule is a `debtkit.validation.PolicyRule` that runs after the core's objective checks
+(phone validity and E.164, email syntax, IBAN, currency, amount > 0, due date not before invoice
+date), on the normalised debt, and can be relaxed by name (``connect(relax=[...])``). None of
+them repeats an objective check.
+
+- ``getbill.names``: first and last name non-empty. A company debtor is sent with its contact
+  person's names (GetBill requires a person to call), so a company without them is refused.
+- ``getbill.contact``: a phone or an email (validity is the objective checks' job), and no
+  French overseas mobile written nationally (``069X...``): the create page says they are
+  not supported. Written internationally (``+262 692...``) they are accepted and priced as
+  DOM-TOM.
+- ``getbill.due_date``: GetBill says the due date "should be after" the invoice date; the
+  safe reading is *strictly* after, so an equal date is refused (an earlier one is already an
+  objective problem).
+- ``getbill.civility``: ``Mr`` or ``Ms`` exactly.
+- ``getbill.expensive_destination``: a phone in a destination that costs more than France
+  (EU 30, DOM-TOM 100, Maghreb 125 credits per AI call) needs
+  ``options.getbill.accept_expensive_destination``; the problem names the destination and
+  its cost, the information GetBill's 422 gives.
+- ``getbill.options``: ``options.getbill`` holds only known options of the right type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from debtkit import Debt, DebtorKind, Problem
+from debtkit_getbill.destinations import FRANCE_CREDITS, Destination, phone_destination
+from debtkit_getbill.options import PROVIDER, GetBillOptions, options_problems
+
+__all__ = [
+    "CIVILITIES",
+    "OVERSEAS_MOBILE",
+    "CivilityRule",
+    "ContactRule",
+    "DueDateRule",
+    "ExpensiveDestinationRule",
+    "NamesRule",
+    "OptionsRule",
+    "expensive_destination_message",
+    "is_national_overseas_mobile",
+    "policy_rules",
+]
+
+CIVILITIES = ("Mr", "Ms")
+OVERSEAS_MOBILE = "overseas_mobile"  # problem code of the 069X rule
+
+# 069X in French national form, or what GetBill makes of it (+33 69X...).
+_NATIONAL_069X = re.compile(r"(?:0|\+33|0033)69\d{7}")
+_SEPARATORS = re.compile(r"[\s.\-()/]")
+
+
+def is_national_overseas_mobile(phone: str) -> bool:
+    return bool(_NATIONAL_069X.fullmatch(_SEPARATORS.sub("", phone)))
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+@attrs.frozen
+class NamesRule:
+    name: str = "getbill.names"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        debtor = debt.debtor
+        if debtor.kind is DebtorKind.COMPANY:
+            contact = debtor.contact_person
+            need = "GetBill needs the company's contact person"
+            if contact is None or _blank(contact.first_name):
+                yield Problem(
+                    "debtor.contact_person.first_name", "required", f"{need}'s first name"
+                )
+            if contact is None or _blank(contact.last_name):
+                yield Problem("debtor.contact_person.last_name", "required", f"{need}'s last name")
+            return
+        if _blank(debtor.first_name):
+            yield Problem("debtor.first_name", "required", "GetBill needs a first name")
+        if _blank(debtor.last_name):
+            yield Problem("debtor.last_name", "required", "GetBill needs a last name")
+
+
+@attrs.frozen
+class ContactRule:
+    name: str = "getbill.contact"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        debtor = debt.debtor
+        if _blank(debtor.phone) and _blank(debtor.email):
+            yield Problem("debtor", "contact_required", "GetBill needs a phone or an email")
+        if debtor.phone and is_national_overseas_mobile(debtor.phone):
+            yield Problem(
+                "debtor.phone",
+                OVERSEAS_MOBILE,
+                "GetBill does not support French overseas mobiles written as 069X...; give the "
+                "number with its territory's code (+262, +590, +594, +596...)",
+            )
+
+
+@attrs.frozen
+class DueDateRule:
+    name: str = "getbill.due_date"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        if debt.invoice_date and debt.due_date and debt.due_date == debt.invoice_date:
+            yield Problem("due_date", "date_order", "GetBill needs it after the invoice date")
+
+
+@attrs.frozen
+class CivilityRule:
+    name: str = "getbill.civility"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        civility = debt.debtor.civility
+        if civility is not None and civility not in CIVILITIES:
+            yield Problem("debtor.civility", "choice", "GetBill accepts only Mr or Ms")
+
+
+def expensive_destination_message(destination: Destination) -> str:
+    return (
+        f"calls to {destination.name} ({destination.country_code}) cost "
+        f"{destination.credits} credits per AI call, {destination.multiplier}x France's "
+        f"{FRANCE_CREDITS}; set options.{PROVIDER}.accept_expensive_destination to accept"
+    )
+
+
+@attrs.frozen
+class ExpensiveDestinationRule:
+    name: str = "getbill.expensive_destination"
+    default_region: str = "FR"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        phone = debt.debtor.phone
+        if not phone or GetBillOptions.lenient(debt).accept_expensive_destination:
+            return
+        address = debt.debtor.address
+        region = (address.country if address else None) or self.default_region
+        _, destination = phone_destination(phone, region)
+        if destination is not None and destination.expensive:
+            yield Problem(
+                "debtor.phone", "expensive_destination", expensive_destination_message(destination)
+            )
+
+
+@attrs.frozen
+class OptionsRule:
+    name: str = "getbill.options"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        return options_problems(debt)
+
+
+def policy_rules() -> tuple[
+    NamesRule, ContactRule, DueDateRule, CivilityRule, ExpensiveDestinationRule, OptionsRule
+]:
+    return (
+        NamesRule(),
+        ContactRule(),
+        DueDateRule(),
+        CivilityRule(),
+        ExpensiveDestinationRule(),
+        OptionsRule(),
+    )
