@@ -28,6 +28,7 @@ from aiohttp import web
 from debtkit.plugin import RateLimit
 
 __all__ = [
+    "BASE_PATH",
     "CREDENTIALS",
     "Faults",
     "SimulatorServer",
@@ -39,6 +40,10 @@ __all__ = [
 CREDENTIALS = web.AppKey("debtkit.simulator.credentials", dict)
 """Every simulator app stores the credentials it accepts under this key, in the form its
 adapter's `connect()` takes, so demos and tests can connect without knowing the provider."""
+
+BASE_PATH = web.AppKey("debtkit.simulator.base_path", str)
+"""The path the simulated API lives under (``/external-api/v1``); the base URL is the
+server's origin plus this. Absent means the API is at the root."""
 
 
 class WindowLimiter:
@@ -179,6 +184,11 @@ class SimulatorServer:
     @property
     def origin(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """Where the simulated API lives: the origin plus the app's `BASE_PATH`."""
+        return self.origin + self.app.get(BASE_PATH, "")
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from debtkit.retry import RetryPolicy
 from debtkit.transport import RequestGate, Response, Timeouts, Transport
 from debtkit_getbill.auth import DEFAULT_SCOPE, GetBillAuth
 from debtkit_getbill.client import GetBillClient, RateObservingGate
+from debtkit_getbill.credits import estimate_credits
 from debtkit_getbill.errors import error_from_response, rate_observation
 from debtkit_getbill.options import PROVIDER
 from debtkit_getbill.rules import policy_rules
@@ -131,6 +132,24 @@ class GetBillAdapter:
             default_region=options.get("default_region", "FR"),
             observer=observer,
         )
+
+    def estimate_cost(self, debts: Iterable[Debt]) -> list[str]:
+        """The credit estimate as lines for a person, shown by the CLI before an import."""
+        estimate = estimate_credits(debts)
+        tiers = ", ".join(f"{tier} {count}" for tier, count in estimate.debts_by_tier.items())
+        lines = [
+            f"estimated GetBill credits: {estimate.total:,} "
+            f"({estimate.call_credits:,} for one AI call per debt with a phone: {tiers or 'none'}; "
+            f"{estimate.civility_detection_credits} civility detection, "
+            f"{estimate.email_validation_credits} email validation)"
+        ]
+        if estimate.unpriced:
+            lines.append(
+                f"  {len(estimate.unpriced)} debt(s) call countries GetBill does not price"
+            )
+        if estimate.without_phone:
+            lines.append(f"  {len(estimate.without_phone)} debt(s) have no valid phone: no call")
+        return lines
 
     def simulator(self, **options: Any) -> web.Application:
         """The GetBill simulator app (see `debtkit_getbill.simulator.create_app`)."""

@@ -22,7 +22,7 @@ from debtkit.errors import ConfigurationError
 from debtkit.files import Row, read_debts
 from debtkit.plugin import Adapter
 from debtkit.registry import Registry
-from debtkit.simulator import SimulatorServer
+from debtkit.simulator import CREDENTIALS, SimulatorServer
 from debtkit.validation import Validator
 
 EXAMPLE = "example-debts.jsonl"
@@ -192,9 +192,10 @@ def export(args: argparse.Namespace, registry: Registry) -> int:
 async def _simulate(adapter: Adapter, port: int, time_scale: float) -> None:
     app = adapter.simulator(time_scale=time_scale)
     async with SimulatorServer(app, port=port) as server:
-        print(
-            f"{adapter.name} simulator on {server.origin} (time scale {time_scale:g}); Ctrl-C stops"
-        )
+        print(f"{adapter.name} simulator at {server.base_url} (time scale {time_scale:g})")
+        credentials = app.get(CREDENTIALS) or {}
+        print("credentials: " + ", ".join(f"{k}={v}" for k, v in credentials.items()))
+        print("Ctrl-C stops it", flush=True)
         await asyncio.Event().wait()
 
 

@@ -40,7 +40,7 @@ import attrs
 from aiohttp import web
 
 from debtkit import RateLimit, jsonutil
-from debtkit.simulator import Faults, fault_middleware
+from debtkit.simulator import BASE_PATH, CREDENTIALS, Faults, fault_middleware
 from debtkit_getbill.destinations import Destination
 from debtkit_getbill.simulator.state import (
     ANONYMOUS,
@@ -528,6 +528,8 @@ def create_app(
         middlewares.insert(0, cast("Middleware", fault_middleware(faults)))
     app = web.Application(middlewares=middlewares)
     app[STATE] = state
+    app[BASE_PATH] = API_PREFIX
+    app[CREDENTIALS] = {"client_id": client_id, "client_secret": client_secret}
     app.router.add_post("/token", _token)
     app.router.add_post(f"{API_PREFIX}/debts", _create)
     app.router.add_post(f"{API_PREFIX}/debts/batch", _batch)
