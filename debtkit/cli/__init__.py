@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--results", help="results JSONL (default: beside the input)")
     run.add_argument("--dry-run", action="store_true", help="validate and estimate, send nothing")
     run.add_argument("--concurrency", type=int, default=8)
+    run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
     _connection(run)
 
     export = sub.add_parser("export", help="write every case a provider holds")

@@ -109,6 +109,7 @@ async def run_import(
     results: Path,
     column_map: Mapping[str, str],
     concurrency: int,
+    batch_size: int = 1000,
 ) -> Summary:
     summary = Summary()
     total = sum(1 for _ in read_debts(path, column_map))
@@ -119,6 +120,7 @@ async def run_import(
                 read_debts(path, column_map),
                 ledger=ledger,
                 concurrency=concurrency,
+                batch_size=batch_size,
                 on_progress=display.update,
             )
             async for result in stream:
@@ -153,6 +155,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                 results=results,
                 column_map=column_map,
                 concurrency=args.concurrency,
+                batch_size=args.batch_size,
             )
         )
     for line in summary.lines(adapter.name, {"results": str(results), "ledger": str(ledger)}):
