@@ -101,9 +101,6 @@ async def test_import_killed_mid_run_resumes_and_creates_every_debt_exactly_once
         rerun = await _import(source, ledger, provider, simulator)
         if await rerun.wait() == 0:
             break
-    results = Path(str(ledger) + ".out").read_text()
-    assert rerun.returncode == 0, [line for line in results.splitlines() if 'created"' not in line][
-        :5
-    ]
+    assert rerun.returncode == 0, _not_created(Path(f"{ledger}.out"))
     held = _references_at(provider, simulator)
     assert sorted(held) == sorted(d.creditor_reference for d in debts)
