@@ -15,15 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-import attrs
-
 from debtkit import (
     AmbiguousWriteError,
     APIStatusError,
     BadRequestError,
     Case,
     CaseStatus,
-    CheckedDebt,
     ConfigurationError,
     Debt,
     DebtkitError,
@@ -46,7 +43,6 @@ from debtkit_getbill.errors import (
     rate_observation,
 )
 from debtkit_getbill.options import PROVIDER
-from debtkit_getbill.rules import OVERSEAS_MOBILE
 from debtkit_getbill.update import update_body
 from debtkit_getbill.wire import PENDING, case_from_record, debt_payload, unstructure
 
@@ -129,24 +125,6 @@ class GetBillClient(BaseClient):
         return dict(self._observer.observed) if self._observer is not None else {}
 
     # -- validation ---------------------------------------------------------------------
-
-    def check(self, debt: Debt) -> CheckedDebt:
-        """Objective and GetBill checks. A 069X number is reported once, by GetBill's rule,
-        not also as the invalid French number the objective check sees."""
-        checked = self.validator.check(debt)
-        overseas = {p.path for p in checked.problems if p.code == OVERSEAS_MOBILE}
-        if not overseas:
-            return checked
-        kept = tuple(
-            p for p in checked.problems if not (p.path in overseas and p.code == "invalid_number")
-        )
-        return attrs.evolve(checked, problems=kept)
-
-    def validated(self, debt: Debt) -> Debt:
-        checked = self.check(debt)
-        if checked.problems:
-            raise ValidationError(checked.problems)
-        return checked.debt
 
     def estimate_credits(self, debts: Iterable[Debt]) -> CreditEstimate:
         return estimate_credits(debts, default_region=self._default_region)

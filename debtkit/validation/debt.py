@@ -90,9 +90,12 @@ class Validator:
     def check(self, debt: Debt) -> CheckedDebt:
         found = _Collector()
         normalised = self._objective(debt, found)
-        for rule in self._rules:
-            found.problems.extend(rule.check(normalised))
-        return CheckedDebt(normalised, tuple(found.problems))
+        policy = [problem for rule in self._rules for problem in rule.check(normalised)]
+        # A provider's rule says more precisely what is wrong with a field than the generic
+        # check (GetBill's "069X mobiles unsupported" versus "invalid French number").
+        specific = {problem.path for problem in policy}
+        objective = [problem for problem in found.problems if problem.path not in specific]
+        return CheckedDebt(normalised, (*objective, *policy))
 
     def validate(self, debt: Debt) -> Debt:
         checked = self.check(debt)

@@ -192,3 +192,18 @@ def test_arbitrary_input_validates_or_raises_validation_error(data: object) -> N
         assert problems, "a ValidationError must say what is wrong"
     else:
         assert isinstance(debt, Debt)
+
+
+@attrs.frozen
+class NoMobilesFromMars:
+    name: str = "test.mars"
+
+    def check(self, debt: Debt) -> Iterable[Problem]:
+        if debt.debtor.phone == "0690123456":
+            yield Problem("debtor.phone", "mars", "mobiles from Mars are not supported")
+
+
+def test_policy_problem_supersedes_the_generic_one_on_the_same_field() -> None:
+    debtor = attrs.evolve(make_full_debt().debtor, phone="0690123456")
+    checked = Validator([NoMobilesFromMars()]).check(make_full_debt(debtor=debtor))
+    assert [(p.path, p.code) for p in checked.problems] == [("debtor.phone", "mars")]
