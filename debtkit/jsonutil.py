@@ -11,26 +11,29 @@ from typing import Any
 
 __all__ = ["dumps", "loads"]
 
-# Decimals travel through `json.dumps` as strings tagged with a per-call random nonce and are
-# then unquoted in one pass, so no real string can be mistaken for one.
-
-
-def _tag(value: Any, tag: str) -> Any:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("non-finite Decimal cannot be sent as JSON")
-        return tag + format(value, "f")
-    if isinstance(value, dict):
-        return {key: _tag(item, tag) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_tag(item, tag) for item in value]
-    return value
+# `json` cannot write a Decimal as a number, so each one is written as a string tagged with a
+# per-call random nonce, and the tagged strings are unquoted afterwards: no real string can
+# carry the nonce, so none is ever mistaken for a number.
+_TAGGED = re.compile(r'"dec:([0-9a-f]{16}):(-?[0-9.]+)"')
 
 
 def dumps(obj: Any) -> str:
     nonce = secrets.token_hex(8)
-    text = json.dumps(_tag(obj, f"dec:{nonce}:"), separators=(",", ":"), allow_nan=False)
-    return re.sub(f'"dec:{nonce}:(-?[0-9.]+)"', r"\1", text)
+    tagged = False
+
+    def tag(value: object) -> str:
+        nonlocal tagged
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValueError("non-finite Decimal cannot be sent as JSON")
+            tagged = True
+            return f"dec:{nonce}:{value:f}"
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(obj, separators=(",", ":"), allow_nan=False, default=tag)
+    if not tagged:
+        return text
+    return _TAGGED.sub(lambda m: m[2] if m[1] == nonce else m[0], text)
 
 
 def loads(text: str | bytes) -> Any:

@@ -107,7 +107,8 @@ def drop_nulls(value: Any) -> Any:
 def to_case(record: Mapping[str, Any]) -> Case:
     """An ``InvoiceDto`` as a neutral `Case`; the payload is kept whole in `Case.raw`."""
     try:
-        invoice = converter.structure(drop_nulls(record), InvoiceRecord)
+        # Every field is optional, so nulls structure as absent without copying the record.
+        invoice = converter.structure(record, InvoiceRecord)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError):
         problem = Problem("", "invalid_response", "is not a Debitura InvoiceDto with an id")
         raise ValidationError([problem], subject="Debitura case") from None
