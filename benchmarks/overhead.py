@@ -35,22 +35,22 @@ async def _rate(fetch: Callable[[], Awaitable[object]], requests: int, concurren
 async def _measure(requests: int, rounds: int, concurrency: int = 16) -> tuple[float, float]:
     async with simulator("debitura", limits=UNLIMITED) as (app, server):
         key = app[CREDENTIALS]["api_key"]
-        async with aiohttp.ClientSession() as session:
-            async with connect("debitura", app, server, session=session) as client:
-                case = await client.create(next(iter(sample_debts(1, seed=1, broken=0.0))))
-                url = f"{server.base_url}/cases/{case.provider_id}"
+        session = aiohttp.ClientSession()
+        async with session, connect("debitura", app, server, session=session) as client:
+            case = await client.create(next(iter(sample_debts(1, seed=1, broken=0.0))))
+            url = f"{server.base_url}/cases/{case.provider_id}"
 
-                async def raw() -> object:
-                    async with session.get(url, headers={"XApiKey": key}) as response:
-                        return await response.json()
+            async def raw() -> object:
+                async with session.get(url, headers={"XApiKey": key}) as response:
+                    return await response.json()
 
-                async def debtkit() -> object:
-                    return await client.get(case.provider_id)
+            async def debtkit() -> object:
+                return await client.get(case.provider_id)
 
-                best_raw = best_debtkit = 0.0
-                for _ in range(rounds):
-                    best_raw = max(best_raw, await _rate(raw, requests, concurrency))
-                    best_debtkit = max(best_debtkit, await _rate(debtkit, requests, concurrency))
+            best_raw = best_debtkit = 0.0
+            for _ in range(rounds):
+                best_raw = max(best_raw, await _rate(raw, requests, concurrency))
+                best_debtkit = max(best_debtkit, await _rate(debtkit, requests, concurrency))
     return best_debtkit, best_raw
 
 
