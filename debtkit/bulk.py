@@ -15,11 +15,19 @@ first, and skips ``created`` ones.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import enum
 import logging
 import tempfile
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Sequence,
+)
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -39,7 +47,7 @@ from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.model import Case, Debt
 from debtkit.plugin import ItemResult, ProviderClient
 
-__all__ = ["BatchCreator", "BulkResult", "Outcome", "Progress", "bulk_import"]
+__all__ = ["BatchCreator", "BulkFinder", "BulkResult", "Outcome", "Progress", "bulk_import"]
 
 logger = logging.getLogger("debtkit.bulk")
 
@@ -85,12 +93,22 @@ class BatchCreator(Protocol):
     async def create_batch(self, debts: Sequence[Debt]) -> list[ItemResult]: ...
 
 
+@runtime_checkable
+class BulkFinder(Protocol):
+    """A client that can look many debts up at once (GetBill: one listing by creation time)."""
+
+    async def find_many(
+        self, creditor_references: Collection[str], *, since: dt.datetime
+    ) -> dict[str, Case]: ...
+
+
 @attrs.frozen
 class _Item:
     index: int
     debt: Debt
     digest: str
     look_up_first: bool  # an earlier run may have created it
+    sent_at: float = 0.0  # when that earlier run marked it in flight (epoch seconds)
 
     @property
     def ref(self) -> str:
@@ -150,18 +168,16 @@ class _Run:
             self.ledger.record(
                 self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
             )
-        return _Item(index, checked.debt, digest, look_up)
+        return _Item(index, checked.debt, digest, look_up, previous.updated_at if previous else 0.0)
 
     async def send(self, items: list[_Item]) -> list[BulkResult]:
         settled: list[_Settled] = []
-        to_send: list[_Item] = []
-        for item in items:
-            if item.look_up_first:
-                found = await self._look_up(item)
-                if found is not None:
-                    settled.append(found)
-                    continue
-            to_send.append(item)
+        to_send = [item for item in items if not item.look_up_first]
+        for item, found in await self._look_up_all([i for i in items if i.look_up_first]):
+            if found is None:
+                to_send.append(item)
+            else:
+                settled.append(found)
         if to_send:
             self.ledger.record(
                 self.provider, [(i.ref, i.digest, LedgerState.SENDING, None, None) for i in to_send]
@@ -172,6 +188,23 @@ class _Run:
                 settled += [await self._send_one(item) for item in to_send]
         self.ledger.record(self.provider, [record for record, _ in settled])
         return [result for _, result in settled]
+
+    async def _look_up_all(self, items: list[_Item]) -> list[tuple[_Item, _Settled | None]]:
+        if len(items) > 1 and isinstance(self.client, BulkFinder):
+            since = dt.datetime.fromtimestamp(min(i.sent_at for i in items), dt.timezone.utc)
+            try:
+                found = await self.client.find_many([i.ref for i in items], since=since)
+            except DebtkitError as exc:
+                reason = f"lookup failed: {exc}"
+                return [
+                    (i, self._settle(i, None, AmbiguousWriteError(self.provider, [i.ref], reason)))
+                    for i in items
+                ]
+            return [
+                (i, self._settle(i, found[i.ref], None, already=True) if i.ref in found else None)
+                for i in items
+            ]
+        return [(item, await self._look_up(item)) for item in items]
 
     async def _look_up(self, item: _Item) -> _Settled | None:
         try:

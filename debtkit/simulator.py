@@ -122,6 +122,7 @@ class Faults:
     stall: float = 30.0
     seed: int | None = None
     only_paths: tuple[str, ...] = ()  # path prefixes the faults apply to; empty means all
+    only_methods: tuple[str, ...] = ()  # HTTP methods the faults apply to; empty means all
     _rng: random.Random = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -130,8 +131,10 @@ class Faults:
     def roll(self, probability: float) -> bool:
         return probability > 0 and self._rng.random() < probability
 
-    def applies_to(self, path: str) -> bool:
-        return not self.only_paths or path.startswith(self.only_paths)
+    def applies_to(self, path: str, method: str = "GET") -> bool:
+        return (not self.only_paths or path.startswith(self.only_paths)) and (
+            not self.only_methods or method.upper() in self.only_methods
+        )
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -153,7 +156,7 @@ def fault_middleware(
     async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
         if faults.latency:
             await asyncio.sleep(faults.latency)
-        if not faults.applies_to(request.path):
+        if not faults.applies_to(request.path, request.method):
             return await handler(request)
         if faults.roll(faults.reset):
             return _drop_connection(request)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -28,11 +28,10 @@ from debtkit import (
     PolicyRule,
     Problem,
     RateObservation,
-    ServerError,
-    TransportError,
     ValidationError,
 )
 from debtkit.client import BaseClient
+from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport
 from debtkit_getbill.credits import CreditEstimate, estimate_credits
@@ -52,6 +51,8 @@ logger = logging.getLogger("debtkit.getbill")
 
 MAX_BATCH = 1000  # debts per POST /debts/batch (documented)
 PAGE_SIZE = 100  # the documented maximum page size
+# How far before sending a lookup by creation time starts: GetBill's clock is not ours.
+LOOKUP_SKEW = timedelta(minutes=5)
 LIST_FILTERS = frozenset(
     {"status", "currency", "amount_min", "amount_max", "created_after", "created_before", "search"}
 )
@@ -193,11 +194,47 @@ class GetBillClient(BaseClient):
 
     # -- writes --------------------------------------------------------------------------
 
+    async def find_many(
+        self, creditor_references: Collection[str], *, since: datetime
+    ) -> dict[str, Case]:
+        """The debts among `creditor_references` created at or after `since`, by reference.
+
+        One listing bounded by ``created_after`` (100 per page) instead of one search per
+        debt: settling a lost batch of 1,000 costs a few reads, not a thousand. `since`
+        should be a little before the create was sent, to absorb clock skew.
+        """
+        wanted = set(creditor_references)
+        found: dict[str, Case] = {}
+        async for case in self.cases(created_after=since - LOOKUP_SKEW):
+            reference = case.creditor_reference
+            if reference in wanted and reference not in found:
+                found[reference] = case
+                if len(found) == len(wanted):
+                    break
+        return found
+
     async def create(self, debt: Debt) -> Case:
-        """Create one debt; `ValidationError` with every problem, and no request, if invalid."""
+        """Create one debt exactly once; `ValidationError` with every problem, and no
+        request, if invalid.
+
+        GetBill has no idempotency key, so after an ambiguous failure (no answer, or 5xx)
+        the debt is looked up by its reference and only re-sent when truly absent
+        (`debtkit.exactly_once`); `AmbiguousWriteError` when the lookup cannot tell.
+        """
         payload = unstructure(debt_payload(self.validated(debt)))
-        response = await self._send(Request("POST", "debts", json=payload, request_class="write"))
-        return case_from_record(_data(response))
+        request = Request("POST", "debts", json=payload, request_class="write")
+
+        async def send() -> Case:
+            return case_from_record(_data(await self._send(request)))
+
+        return await create_exactly_once(
+            send,
+            lambda: self.find(debt.creditor_reference),
+            lambda found: found,
+            provider=PROVIDER,
+            references=[debt.creditor_reference],
+            retry=self.transport.retry,
+        )
 
     async def update(
         self, provider_id: str, *, accept_expensive_destination: bool = False, **fields: Any
@@ -254,20 +291,46 @@ class GetBillClient(BaseClient):
     async def _send_chunk(
         self, chunk: list[tuple[int, Debt, dict[str, Any]]], batch_name: str | None
     ) -> dict[int, ItemResult]:
-        body: dict[str, Any] = {"debts": [payload for _, _, payload in chunk]}
-        if batch_name is not None:
-            body = {"batch_name": batch_name, **body}
-        request = Request("POST", "debts/batch", json=body, request_class="write")
-        try:
+        """One batch request, exactly once: after an ambiguous failure the debts that landed
+        are found with one bounded listing and only the absent ones are sent again."""
+        pending = list(chunk)
+        landed: dict[int, ItemResult] = {}
+        since = datetime.now(timezone.utc)
+
+        async def send() -> dict[int, ItemResult]:
+            body: dict[str, Any] = {"debts": [payload for _, _, payload in pending]}
+            if batch_name is not None:
+                body = {"batch_name": batch_name, **body}
+            request = Request("POST", "debts/batch", json=body, request_class="write")
             response = await self._send(request)
-        except (TransportError, ServerError) as exc:
-            refs = [debt.creditor_reference for _, debt, _ in chunk]
-            reason = f"batch request failed without a usable answer ({type(exc).__name__})"
-            ambiguous = AmbiguousWriteError(PROVIDER, refs, reason)
-            return {i: ItemResult(i, d.creditor_reference, error=ambiguous) for i, d, _ in chunk}
+            return _batch_results(pending, _data(response), response)
+
+        async def look_up() -> dict[str, Case]:
+            return await self.find_many([d.creditor_reference for _, d, _ in pending], since=since)
+
+        def settled(found: dict[str, Case]) -> dict[int, ItemResult] | None:
+            for index, debt, _ in pending:
+                if debt.creditor_reference in found:
+                    case = found[debt.creditor_reference]
+                    landed[index] = ItemResult(index, debt.creditor_reference, case=case)
+            pending[:] = [item for item in pending if item[0] not in landed]
+            return {} if not pending else None  # all landed, or send the absent ones again
+
+        refs = [debt.creditor_reference for _, debt, _ in chunk]
+        try:
+            results = await create_exactly_once(
+                send, look_up, settled, provider=PROVIDER, references=refs,
+                retry=self.transport.retry,
+            )  # fmt: skip
         except DebtkitError as exc:
-            return {i: ItemResult(i, d.creditor_reference, error=exc) for i, d, _ in chunk}
-        return _batch_results(chunk, _data(response), response)
+            error = exc
+            if is_ambiguous(exc):  # confirmed absent after the last try: nothing was created
+                reason = f"batch request failed without a usable answer ({type(exc).__name__})"
+                error = AmbiguousWriteError(
+                    PROVIDER, [d.creditor_reference for _, d, _ in pending], reason
+                )
+            results = {i: ItemResult(i, d.creditor_reference, error=error) for i, d, _ in pending}
+        return {**landed, **results}
 
 
 def _batch_results(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 from debtkit.errors import (
@@ -102,6 +102,18 @@ class FakeBatchProvider(FakeProvider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.batch_sizes: list[int] = []
+        self.find_many_calls: list[list[str]] = []
+
+    async def find_many(
+        self, creditor_references: Collection[str], *, since: dt.datetime
+    ) -> dict[str, Case]:
+        self.find_many_calls.append(sorted(creditor_references))
+        return {
+            ref: case
+            for ref in creditor_references
+            if (case := self.cases_by_ref.get(ref)) is not None
+            and (case.created_at is None or case.created_at >= since)
+        }
 
     async def create_batch(self, debts: Sequence[Debt]) -> list[ItemResult]:
         self.batch_sizes.append(len(debts))

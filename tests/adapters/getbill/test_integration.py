@@ -15,7 +15,6 @@ from debtkit import (
     AmbiguousWriteError,
     BadRequestError,
     CaseStatus,
-    ConnectionFailedError,
     ContactPerson,
     NotFoundError,
     PermissionDeniedError,
@@ -325,29 +324,52 @@ async def test_server_error_is_a_server_error(
             await client.get("abc")
 
 
-async def test_lost_create_answer_leaves_a_debt_that_find_recovers(
+async def test_lost_create_answer_is_found_by_lookup_and_not_resent(
     getbill_simulator_factory: SimulatorFactory,
 ) -> None:
-    faults = Faults(lost_response=1.0, only_paths=("/external-api/v1/debts",))
+    faults = Faults(lost_response=1.0, only_methods=("POST",), only_paths=("/external-api",))
     sim: RunningSimulator = await getbill_simulator_factory(faults=faults)
     async with sim.connect() as client:
-        with pytest.raises(ConnectionFailedError):
-            await client.create(person_debt("LOST-1"))
-        faults.lost_response = 0.0
-        found = await client.find("LOST-1")
-    assert found is not None
+        case = await client.create(person_debt("LOST-1"))
+    assert case.creditor_reference == "LOST-1"
     assert sim.state.internal_id_counts() == {"LOST-1": 1}
 
 
-async def test_lost_batch_answer_is_reported_ambiguous_per_item(
+async def test_create_failing_before_commit_is_sent_again_after_a_lookup(
     getbill_simulator_factory: SimulatorFactory,
 ) -> None:
-    faults = Faults(lost_response=1.0, only_paths=("/external-api/v1/debts/batch",))
+    faults = Faults(server_error=0.5, only_methods=("POST",), only_paths=("/external-api",), seed=3)
+    sim: RunningSimulator = await getbill_simulator_factory(faults=faults)
+    async with sim.connect(retry=RetryPolicy(attempts=8, base=0.0, cap=0.0)) as client:
+        for index in range(10):
+            await client.create(person_debt(f"FLAKY-{index}"))
+    assert sim.state.internal_id_counts() == {f"FLAKY-{i}": 1 for i in range(10)}
+
+
+async def test_create_whose_lookup_also_fails_is_explicitly_ambiguous(
+    getbill_simulator_factory: SimulatorFactory,
+) -> None:
+    faults = Faults(lost_response=1.0, only_paths=("/external-api",))
+    sim: RunningSimulator = await getbill_simulator_factory(faults=faults)
+    async with sim.connect(retry=RetryPolicy(attempts=2, base=0.0, cap=0.0)) as client:
+        with pytest.raises(AmbiguousWriteError) as caught:
+            await client.create(person_debt("LOST-2"))
+    assert caught.value.references == ("LOST-2",)
+    assert sim.state.internal_id_counts() == {"LOST-2": 1}
+
+
+async def test_lost_batch_answer_is_settled_by_one_bounded_listing(
+    getbill_simulator_factory: SimulatorFactory,
+) -> None:
+    faults = Faults(lost_response=1.0, only_methods=("POST",), only_paths=("/external-api",))
     sim: RunningSimulator = await getbill_simulator_factory(faults=faults)
     async with sim.connect() as client:
         results = await client.create_batch([person_debt("A"), person_debt("B")])
-    assert all(isinstance(r.error, AmbiguousWriteError) for r in results)
-    assert len(sim.state.debts) == 2  # committed, though the client could not know
+    assert [r.case.creditor_reference for r in results if r.case] == ["A", "B"]
+    assert sim.state.internal_id_counts() == {"A": 1, "B": 1}
+    listings = sim.state.requests(method="GET", path="/debts")
+    assert len(listings) == 1
+    assert "created_after" in listings[0].query
 
 
 async def test_rate_headers_reach_the_client(getbill_simulator: RunningSimulator) -> None:
