@@ -209,28 +209,25 @@ async def test_stopping_early_leaves_in_flight_debts_for_reconciliation(tmp_path
 async def test_in_flight_batch_is_settled_with_one_bulk_lookup(tmp_path: Path) -> None:
     provider = FakeBatchProvider()
     batch = debts(6)
-    for debt in batch[:3]:  # the dead run's batch request landed for these
-        await provider.create(debt)
-    path = tmp_path / "l.sqlite"
-    with Ledger(path) as ledger:
-        ledger.record(
-            "fake",
-            [
-                (
-                    d.creditor_reference,
-                    content_hash(provider.check(d).debt),
-                    LedgerState.SENDING,
-                    None,
-                    None,
-                )
-                for d in batch
-            ],
+    in_flight = [
+        (
+            d.creditor_reference,
+            content_hash(provider.check(d).debt),
+            LedgerState.SENDING,
+            None,
+            None,
         )
+        for d in batch
+    ]
+    path = tmp_path / "l.sqlite"
+    with Ledger(path) as ledger:  # the dead run marked its batch in flight, then sent it
+        ledger.record("fake", in_flight)
+    for debt in batch[:3]:  # and the request landed for these before the crash
+        await provider.create(debt)
     provider.create_calls.clear()
     results = {r.creditor_reference: r.outcome for r in await run(provider, batch, ledger=path)}
     assert provider.find_many_calls == [sorted(d.creditor_reference for d in batch)]
     assert provider.find_calls == []
-    assert [results[d.creditor_reference] for d in batch] == [Outcome.ALREADY_CREATED] * 3 + [
-        Outcome.CREATED
-    ] * 3
+    outcomes = [results[d.creditor_reference] for d in batch]
+    assert outcomes == [Outcome.ALREADY_CREATED] * 3 + [Outcome.CREATED] * 3
     assert sorted(provider.create_calls) == sorted(d.creditor_reference for d in batch[3:])
