@@ -1,0 +1,402 @@
+"""Where a rate budget keeps its books: which attempts hold a slot of which limit, and until when.
+
+A `Ledger` answers one question atomically (may an attempt covered by these limits go now, and
+if not, how long until it might) and learns from every finished attempt. `MemoryLedger` keeps
+the books in this process; `debtkit.redis_budget.RedisLedger` keeps the same books in Redis so
+that several processes share one budget. `debtkit.budget.Budget` queues callers in front of
+either. The rules below hold for both:
+
+- Sliding limit: an attempt holds its slot from admission until `window` after its answer came
+  back. The server counted the request at some instant between sending and answering, so
+  whichever instant it used, its window has closed before the slot is reused: the budget never
+  exceeds the limit in any rolling window of the server's, whatever the latency. The cost is
+  one round-trip per window (milliseconds per hour). An attempt never reported back is assumed
+  over `open_ttl` seconds after it started.
+- Fixed limit: an attempt counts in every aligned window its span [sent, answered] touches, and
+  while in flight it counts against later windows too, since the server may place it there.
+- Skew margin: every slot is held `skew_margin` × window longer (and fixed windows are entered
+  that much later) to absorb clock drift and window bookkeeping we cannot see. 0.1% by default:
+  3.6 s per hour, 60 ms per minute, a thousandth of the throughput.
+- The server's word: an observation "limit L, remaining R" from the response to attempt r says
+  the server held L - R units at some instant during r. Units it held beyond ours are foreign
+  (another consumer of the account) and are reserved as phantoms until they must have left the
+  server's window. Our own attempts still in flight when r was answered may or may not have been
+  counted, so they are not subtracted (the estimate errs high). Observations from overlapping
+  attempts cannot be ordered, so the largest of them stands until a later, non-overlapping
+  observation replaces it. A new L or window from the server replaces the configured one.
+- Pause: a 429 stops admission on the limits that cover the rejected request until its
+  retry-after, for every caller of the budget.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import threading
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import attrs
+
+from debtkit.plugin import RateLimit, RateObservation
+
+__all__ = [
+    "DEFAULT_OPEN_TTL",
+    "DEFAULT_SKEW_MARGIN",
+    "Ledger",
+    "LimitUsage",
+    "MemoryLedger",
+    "Ticket",
+]
+
+DEFAULT_SKEW_MARGIN = 0.001  # fraction of each window
+DEFAULT_OPEN_TTL = 120.0  # seconds; above the transport's default total timeout of 60 s
+
+
+@attrs.frozen
+class Ticket:
+    """One admitted attempt: handed back to the ledger when the attempt ends."""
+
+    id: str
+    start: float  # on the ledger's clock
+    limits: tuple[int, ...]  # indexes into the ledger's limits
+
+
+@attrs.frozen
+class LimitUsage:
+    """One limit as the ledger sees it right now."""
+
+    name: str
+    limit: int
+    window: float
+    in_use: int  # our attempts holding a slot
+    foreign: int  # phantom slots reserved for another consumer of the account
+    paused_for: float  # seconds until a 429 pause ends
+    wait: float  # seconds until one more attempt could be admitted (inf: until one reports)
+
+    @property
+    def utilisation(self) -> float:
+        return min((self.in_use + self.foreign) / self.limit, 1.0) if self.limit else 1.0
+
+
+class Ledger(Protocol):
+    """The books behind a `Budget`; `admit` is atomic, the rest must never block."""
+
+    @property
+    def limits(self) -> tuple[RateLimit, ...]:
+        """The limits as currently known (the server may have replaced configured ones)."""
+        ...
+
+    async def admit(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        """Admit an attempt, or say how many seconds to wait before asking again."""
+        ...
+
+    def finish(
+        self,
+        ticket: Ticket | None,
+        *,
+        counted: bool,
+        observations: Sequence[tuple[int, RateObservation]] = (),
+        pause: tuple[tuple[int, ...], float] | None = None,
+    ) -> None:
+        """The attempt ended (`counted`: the server probably counted it); apply what it taught."""
+        ...
+
+    def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None: ...
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever the books change in a way that may let a waiter in."""
+        ...
+
+    async def usage(self) -> tuple[LimitUsage, ...]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@attrs.define
+class _Phantoms:
+    """Foreign units seen in one observation, reserved until `until`."""
+
+    units: int
+    start: float  # the observed attempt's span, to tell which observations overlap
+    end: float
+    until: float
+
+
+class _Book:
+    """One limit's books. Subclasses define how a slot is held."""
+
+    def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
+        self.rule = rule
+        self.skew_margin = skew_margin
+        self.open_ttl = open_ttl
+        self.paused_until = -math.inf
+        self.phantoms: list[_Phantoms] = []
+        self.open: dict[str, float] = {}  # ticket id -> start
+
+    @property
+    def margin(self) -> float:
+        return self.skew_margin * self.rule.window
+
+    def foreign_at(self, t: float) -> int:
+        return max((p.units for p in self.phantoms if p.until > t), default=0)
+
+    def expire(self, now: float) -> None:
+        self.phantoms = [p for p in self.phantoms if p.until > now]
+        for ticket_id, start in list(self.open.items()):
+            if start + self.open_ttl <= now:
+                self.close(ticket_id, start, start + self.open_ttl)
+
+    def free_at(self, now: float) -> float:
+        """The earliest time, as things stand, at which one more attempt fits (maybe now)."""
+        if self.paused_until > now:
+            return self.paused_until
+        times, count_at = self.projection(now)
+        for t in times:
+            if t >= now and count_at(t) < self.rule.limit:
+                return t
+        return math.inf
+
+    def observe(self, obs: RateObservation, ticket: Ticket, end: float, counted: bool) -> None:
+        if obs.limit is not None and obs.limit > 0 and obs.limit != self.rule.limit:
+            self.rule = attrs.evolve(self.rule, limit=obs.limit)
+        if obs.window and not math.isclose(obs.window, self.rule.window, rel_tol=1e-9):
+            self.rule = attrs.evolve(self.rule, window=obs.window)
+        if obs.remaining is None:
+            return
+        used = self.rule.limit - obs.remaining
+        units = max(used - self.ours_counted(ticket, end, counted), 0)
+        until = self.phantoms_until(obs, end)
+        fresh = _Phantoms(units, ticket.start, end, until)
+        self.phantoms = [p for p in self.phantoms if p.end > fresh.start] + [fresh]
+
+    # -- defined per kind --------------------------------------------------------------------
+    def admit(self, ticket: Ticket) -> None:
+        raise NotImplementedError
+
+    def close(self, ticket_id: str, start: float, end: float) -> None:
+        raise NotImplementedError
+
+    def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
+        """Times at which the count may drop, and the count an admission at time t would see."""
+        raise NotImplementedError
+
+    def in_use(self, now: float) -> int:
+        raise NotImplementedError
+
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
+        raise NotImplementedError
+
+    def phantoms_until(self, obs: RateObservation, end: float) -> float:
+        raise NotImplementedError
+
+
+class _SlidingBook(_Book):
+    def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
+        super().__init__(rule, skew_margin, open_ttl)
+        self.closed: list[tuple[float, float]] = []  # heap of (answered, sent)
+
+    def hold(self, end: float) -> float:
+        return end + self.rule.window + self.margin
+
+    def expire(self, now: float) -> None:
+        super().expire(now)
+        while self.closed and self.hold(self.closed[0][0]) <= now:
+            heapq.heappop(self.closed)
+
+    def admit(self, ticket: Ticket) -> None:
+        self.open[ticket.id] = ticket.start
+
+    def close(self, ticket_id: str, start: float, end: float) -> None:
+        if self.open.pop(ticket_id, None) is not None:
+            heapq.heappush(self.closed, (end, start))
+
+    def holds(self) -> list[float]:
+        ends = [end for end, _ in self.closed]
+        ends += [start + self.open_ttl for start in self.open.values()]
+        return sorted(self.hold(end) for end in ends)
+
+    def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
+        holds = self.holds()
+
+        def count_at(t: float) -> int:
+            return len(holds) - bisect_right(holds, t) + self.foreign_at(t)
+
+        return sorted({now, *holds, *(p.until for p in self.phantoms)}), count_at
+
+    def in_use(self, now: float) -> int:
+        return len(self.closed) + len(self.open)
+
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
+        # Answered attempts sent within the window before `end` are surely still in the
+        # server's window; older ones may have left it, so they do not excuse a foreign unit.
+        horizon = end - self.rule.window
+        ours = sum(1 for _, sent in self.closed if sent > horizon)
+        if not counted and ticket.start > horizon:
+            ours -= 1
+        return ours
+
+    def phantoms_until(self, obs: RateObservation, end: float) -> float:
+        until = end + self.rule.window
+        if obs.reset_at is not None:
+            until = max(until, obs.reset_at)
+        return until + self.margin
+
+
+class _FixedBook(_Book):
+    def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
+        super().__init__(rule, skew_margin, open_ttl)
+        self.charges: dict[int, int] = {}  # aligned window index -> attempts counted in it
+
+    def index(self, t: float) -> int:
+        return math.floor(t / self.rule.window)
+
+    def expire(self, now: float) -> None:
+        super().expire(now)
+        oldest = self.index(now - self.margin)
+        for k in [k for k in self.charges if k < oldest]:
+            del self.charges[k]
+
+    def charge(self, first: int, last: int) -> None:
+        for k in range(first, last + 1):
+            self.charges[k] = self.charges.get(k, 0) + 1
+
+    def admit(self, ticket: Ticket) -> None:
+        self.open[ticket.id] = ticket.start
+        self.charge(self.index(ticket.start - self.margin), self.index(ticket.start + self.margin))
+
+    def close(self, ticket_id: str, start: float, end: float) -> None:
+        if self.open.pop(ticket_id, None) is not None:
+            self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
+
+    def ours_at(self, t: float) -> int:
+        """Our attempts the server may count in the busiest window an admission at t touches."""
+        windows = range(self.index(t - self.margin), self.index(t + self.margin) + 1)
+        in_flight = [self.index(start + self.margin) for start in self.open.values()]
+        return max(self.charges.get(k, 0) + sum(1 for i in in_flight if i < k) for k in windows)
+
+    def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
+        k = self.index(now + self.margin)
+        boundaries = [(k + n) * self.rule.window + self.margin for n in (1, 2)]
+        times = sorted({now, *boundaries, *(p.until for p in self.phantoms)})
+        return times, lambda t: self.ours_at(t) + self.foreign_at(t)
+
+    def in_use(self, now: float) -> int:
+        return self.ours_at(now)
+
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
+        # Attempts still in flight and charged to the observed window may not be counted yet.
+        k = self.index(end)
+
+        def charged_to_k(start: float, end: float) -> bool:
+            return self.index(start - self.margin) <= k <= self.index(end + self.margin)
+
+        in_flight = sum(1 for s in self.open.values() if charged_to_k(s, s))
+        rejected = 0 if counted or not charged_to_k(ticket.start, end) else 1
+        return self.charges.get(k, 0) - in_flight - rejected
+
+    def phantoms_until(self, obs: RateObservation, end: float) -> float:
+        until = (self.index(end) + 1) * self.rule.window
+        if obs.reset_at is not None:
+            until = obs.reset_at
+        return until + self.margin
+
+
+def _book(rule: RateLimit, skew_margin: float, open_ttl: float) -> _Book:
+    kind = _SlidingBook if rule.kind == "sliding" else _FixedBook
+    return kind(rule, skew_margin, open_ttl)
+
+
+class MemoryLedger:
+    """The books of one process. Thread-safe, so clients on several event loops can share it."""
+
+    def __init__(
+        self,
+        limits: Sequence[RateLimit],
+        *,
+        clock: Callable[[], float],
+        skew_margin: float = DEFAULT_SKEW_MARGIN,
+        open_ttl: float = DEFAULT_OPEN_TTL,
+    ) -> None:
+        self._clock = clock
+        self._books = [_book(rule, skew_margin, open_ttl) for rule in limits]
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def limits(self) -> tuple[RateLimit, ...]:
+        return tuple(book.rule for book in self._books)
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in self._listeners:
+            callback()
+
+    async def admit(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        with self._lock:
+            now = self._clock()
+            books = [self._books[i] for i in limit_ids]
+            for book in books:
+                book.expire(now)
+            ready = max((book.free_at(now) for book in books), default=now)
+            if ready > now:
+                return None, ready - now
+            ticket = Ticket(str(next(self._ids)), now, limit_ids)
+            for book in books:
+                book.admit(ticket)
+            return ticket, 0.0
+
+    def finish(
+        self,
+        ticket: Ticket | None,
+        *,
+        counted: bool,
+        observations: Sequence[tuple[int, RateObservation]] = (),
+        pause: tuple[tuple[int, ...], float] | None = None,
+    ) -> None:
+        with self._lock:
+            now = self._clock()
+            if ticket is not None:
+                for i in ticket.limits:
+                    self._books[i].close(ticket.id, ticket.start, now)
+                for i, obs in observations:
+                    self._books[i].observe(obs, ticket, now, counted)
+            if pause is not None:
+                self._pause(pause[0], now + pause[1])
+        self._changed()
+
+    def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None:
+        with self._lock:
+            self._pause(limit_ids, self._clock() + seconds)
+        self._changed()
+
+    def _pause(self, limit_ids: tuple[int, ...], until: float) -> None:
+        for i in limit_ids:
+            self._books[i].paused_until = max(self._books[i].paused_until, until)
+
+    async def usage(self) -> tuple[LimitUsage, ...]:
+        with self._lock:
+            now = self._clock()
+            rows = []
+            for book in self._books:
+                book.expire(now)
+                rows.append(
+                    LimitUsage(
+                        name=book.rule.name,
+                        limit=book.rule.limit,
+                        window=book.rule.window,
+                        in_use=book.in_use(now),
+                        foreign=book.foreign_at(now),
+                        paused_for=max(book.paused_until - now, 0.0),
+                        wait=book.free_at(now) - now,
+                    )
+                )
+            return tuple(rows)
+
+    async def aclose(self) -> None:
+        return None
