@@ -50,6 +50,8 @@ __all__ = [
     "BudgetPool",
     "BudgetStats",
     "LimitUsage",
+    "adapter_limits",
+    "adapter_retry_after",
     "apply_overrides",
     "credential_fingerprint",
     "default_pool",
@@ -77,6 +79,26 @@ def apply_overrides(
         new = overrides.get(rule.name, rule)
         out.append(new if isinstance(new, RateLimit) else attrs.evolve(rule, limit=int(new)))
     return tuple(out)
+
+
+def adapter_limits(
+    adapter: Adapter,
+    overrides: Mapping[str, int | RateLimit] | None = None,
+    time_scale: float = 1.0,
+) -> tuple[RateLimit, ...]:
+    """The adapter's limits, with a customer's plan applied and time compressed for tests."""
+    limits = apply_overrides(adapter.rate_limits(), overrides)
+    return limits if time_scale == 1.0 else tuple(rule.scaled(time_scale) for rule in limits)
+
+
+def adapter_retry_after(adapter: Adapter) -> RetryAfter:
+    """The wait a 429 asks for, as the adapter reads it (headers or body, provider-specific)."""
+
+    def retry_after(response: Response) -> float | None:
+        error = adapter.parse_error(response)
+        return error.retry_after if isinstance(error, RateLimitedError) else None
+
+    return retry_after
 
 
 def credential_fingerprint(provider: str, credentials: Mapping[str, str] | str) -> str:
@@ -179,18 +201,10 @@ class Budget:
         **options: object,
     ) -> Budget:
         """The adapter's documented limits (with a customer's plan applied), headers and 429s."""
-
-        def retry_after(response: Response) -> float | None:
-            error = adapter.parse_error(response)
-            return error.retry_after if isinstance(error, RateLimitedError) else None
-
-        limits = apply_overrides(adapter.rate_limits(), overrides)
-        if time_scale != 1.0:
-            limits = tuple(rule.scaled(time_scale) for rule in limits)
         return cls(
-            limits,
+            adapter_limits(adapter, overrides, time_scale),
             observe=adapter.parse_rate_headers,
-            retry_after=retry_after,
+            retry_after=adapter_retry_after(adapter),
             **options,  # type: ignore[arg-type]
         )
 
@@ -386,10 +400,7 @@ class BudgetPool:
                 adapter, overrides=overrides, time_scale=time_scale, **options
             ),
         )
-        wanted = apply_overrides(adapter.rate_limits(), overrides)
-        if time_scale != 1.0:
-            wanted = tuple(rule.scaled(time_scale) for rule in wanted)
-        if wanted != budget.configured:
+        if adapter_limits(adapter, overrides, time_scale) != budget.configured:
             raise ConfigurationError(
                 f"{adapter.name}: this credential's budget already runs with other limits"
             )

@@ -20,10 +20,12 @@ either. The rules below hold for both:
 - The server's word: an observation "limit L, remaining R" from the response to attempt r says
   the server held L - R units at some instant during r. Units it held beyond ours are foreign
   (another consumer of the account) and are reserved as phantoms until they must have left the
-  server's window. Our own attempts still in flight when r was answered may or may not have been
-  counted, so they are not subtracted (the estimate errs high). Observations from overlapping
-  attempts cannot be ordered, so the largest of them stands until a later, non-overlapping
-  observation replaces it. A new L or window from the server replaces the configured one.
+  server's window (a window after r's answer; for a fixed window, its reset). Our own attempts
+  still in flight when r was answered may or may not have been counted, so they are not
+  subtracted: the estimate errs high. A lower count seen later does not release phantoms early:
+  the other consumer is usually just between two requests, and taking its slot would make it,
+  and then us, meet 429s. So the most foreign units seen within a window stay reserved.
+  A new L or window from the server replaces the configured one.
 - Pause: a 429 stops admission on the limits that cover the rejected request until its
   retry-after, for every caller of the budget.
 """
@@ -115,13 +117,11 @@ class Ledger(Protocol):
     async def aclose(self) -> None: ...
 
 
-@attrs.define
+@attrs.frozen
 class _Phantoms:
     """Foreign units seen in one observation, reserved until `until`."""
 
     units: int
-    start: float  # the observed attempt's span, to tell which observations overlap
-    end: float
     until: float
 
 
@@ -133,6 +133,8 @@ class _Book:
         self.skew_margin = skew_margin
         self.open_ttl = open_ttl
         self.paused_until = -math.inf
+        # Only observations no other outlasts with as many units: sorted by `until`, with units
+        # falling, so the first one still valid is the largest reservation.
         self.phantoms: list[_Phantoms] = []
         self.open: dict[str, float] = {}  # ticket id -> start
 
@@ -141,7 +143,13 @@ class _Book:
         return self.skew_margin * self.rule.window
 
     def foreign_at(self, t: float) -> int:
-        return max((p.units for p in self.phantoms if p.until > t), default=0)
+        return next((p.units for p in self.phantoms if p.until > t), 0)
+
+    def reserve(self, fresh: _Phantoms) -> None:
+        if any(p.units >= fresh.units and p.until >= fresh.until for p in self.phantoms):
+            return
+        kept = [p for p in self.phantoms if not (p.units <= fresh.units and p.until <= fresh.until)]
+        self.phantoms = sorted([*kept, fresh], key=lambda p: p.until)
 
     def expire(self, now: float) -> None:
         self.phantoms = [p for p in self.phantoms if p.until > now]
@@ -168,9 +176,8 @@ class _Book:
             return
         used = self.rule.limit - obs.remaining
         units = max(used - self.ours_counted(ticket, end, counted), 0)
-        until = self.phantoms_until(obs, end)
-        fresh = _Phantoms(units, ticket.start, end, until)
-        self.phantoms = [p for p in self.phantoms if p.end > fresh.start] + [fresh]
+        if units:
+            self.reserve(_Phantoms(units, self.phantoms_until(obs, end)))
 
     # -- defined per kind --------------------------------------------------------------------
     def admit(self, ticket: Ticket) -> None:
@@ -230,13 +237,10 @@ class _SlidingBook(_Book):
         return len(self.closed) + len(self.open)
 
     def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
-        # Answered attempts sent within the window before `end` are surely still in the
-        # server's window; older ones may have left it, so they do not excuse a foreign unit.
-        horizon = end - self.rule.window
-        ours = sum(1 for _, sent in self.closed if sent > horizon)
-        if not counted and ticket.start > horizon:
-            ours -= 1
-        return ours
+        # Answered attempts still holding a slot are taken as counted. One the server has
+        # just let go of would hide a foreign unit from this observation, but phantoms stand
+        # for a window, so the other observations of that window still reserve it.
+        return len(self.closed) - (0 if counted else 1)
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
         until = end + self.rule.window
