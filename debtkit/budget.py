@@ -31,6 +31,7 @@ import attrs
 
 from debtkit.errors import ConfigurationError, RateLimitedError
 from debtkit.ledger import (
+    DEFAULT_FOREIGN_HEADROOM,
     DEFAULT_OPEN_TTL,
     DEFAULT_SKEW_MARGIN,
     Ledger,
@@ -128,7 +129,6 @@ class _LoopQueues:
     """Per event loop: one FIFO lock per request class and a wake-up signal."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
         self.locks: dict[str, asyncio.Lock] = {}
         self.changed = asyncio.Event()
 
@@ -160,6 +160,7 @@ class Budget:
         sleep: Sleep = asyncio.sleep,
         skew_margin: float = DEFAULT_SKEW_MARGIN,
         open_ttl: float = DEFAULT_OPEN_TTL,
+        foreign_headroom: int = DEFAULT_FOREIGN_HEADROOM,
         ledger: Ledger | None = None,
     ) -> None:
         limits = tuple(limits)
@@ -170,7 +171,13 @@ class Budget:
         if not 0 <= skew_margin < 0.5:
             raise ConfigurationError("skew_margin is a fraction of the window in [0, 0.5)")
         if ledger is None:
-            ledger = MemoryLedger(limits, clock=clock, skew_margin=skew_margin, open_ttl=open_ttl)
+            ledger = MemoryLedger(
+                limits,
+                clock=clock,
+                skew_margin=skew_margin,
+                open_ttl=open_ttl,
+                foreign_headroom=foreign_headroom,
+            )
         elif ledger.limits != limits:
             raise ConfigurationError("the ledger was built for other limits than this budget")
         self.ledger = ledger
@@ -246,6 +253,7 @@ class Budget:
             if matched is not None:
                 observations.append((matched, observation))
         pause = None
+        # A 429 stating no wait at all pauses nothing: the retry policy's backoff applies.
         if response.status == 429 and limit_ids:
             seconds = self._server_wait(response, observation)
             if seconds is not None:
@@ -296,13 +304,29 @@ class Budget:
             async with queues.lock(request_class):
                 while True:
                     changed = queues.changed
-                    ticket, wait = await self.ledger.admit(limit_ids)
+                    ticket, wait = await self._ask(limit_ids)
                     if ticket is not None:
                         self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
                         return ticket
                     await self._wait(wait, changed)
         finally:
             self._waiting -= 1
+
+    async def _ask(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        # A ledger may await (Redis): if this caller is cancelled while the answer is on its
+        # way, an admission that still arrives is given back instead of holding a slot.
+        answer = asyncio.ensure_future(self.ledger.admit(limit_ids))
+        try:
+            return await asyncio.shield(answer)
+        except asyncio.CancelledError:
+            answer.add_done_callback(self._give_back)
+            raise
+
+    def _give_back(self, answer: asyncio.Future[tuple[Ticket | None, float]]) -> None:
+        if not answer.cancelled() and answer.exception() is None:
+            ticket, _ = answer.result()
+            if ticket is not None:
+                self.ledger.release(ticket)
 
     async def _wait(self, seconds: float, changed: asyncio.Event) -> None:
         """Sleep `seconds` (on the injected clock), or less if the books change meanwhile."""

@@ -24,8 +24,13 @@ either. The rules below hold for both:
   still in flight when r was answered may or may not have been counted, so they are not
   subtracted: the estimate errs high. A lower count seen later does not release phantoms early:
   the other consumer is usually just between two requests, and taking its slot would make it,
-  and then us, meet 429s. So the most foreign units seen within a window stay reserved.
-  A new L or window from the server replaces the configured one.
+  and then us, meet 429s. So the most foreign units seen within a window stay reserved, plus
+  `foreign_headroom` (1) spare unit while any are: another client's pace jitters, and its
+  retries race ours for every slot the window lets go. Near the window's edge the server may
+  have let go of an attempt we still hold, hiding a foreign unit: units that only a closer
+  reading of the edge suggests are reserved too, but only until the next observation (they are
+  mostly our own attempts, and holding them a window would waste a slot per window). A new L
+  or window from the server replaces the configured one.
 - Pause: a 429 stops admission on the limits that cover the rejected request until its
   retry-after, for every caller of the budget.
 """
@@ -55,6 +60,7 @@ __all__ = [
 
 DEFAULT_SKEW_MARGIN = 0.001  # fraction of each window
 DEFAULT_OPEN_TTL = 120.0  # seconds; above the transport's default total timeout of 60 s
+DEFAULT_FOREIGN_HEADROOM = 1  # units kept spare while another consumer is seen
 
 
 @attrs.frozen
@@ -106,6 +112,10 @@ class Ledger(Protocol):
         """The attempt ended (`counted`: the server probably counted it); apply what it taught."""
         ...
 
+    def release(self, ticket: Ticket) -> None:
+        """An admitted attempt that was never sent gives its slot back."""
+        ...
+
     def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None: ...
 
     def on_change(self, callback: Callable[[], None]) -> None:
@@ -113,6 +123,10 @@ class Ledger(Protocol):
         ...
 
     async def usage(self) -> tuple[LimitUsage, ...]: ...
+
+    async def settle(self) -> None:
+        """Wait until every update handed over so far has landed."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -132,10 +146,13 @@ class _Book:
         self.rule = rule
         self.skew_margin = skew_margin
         self.open_ttl = open_ttl
+        self.foreign_headroom = DEFAULT_FOREIGN_HEADROOM
         self.paused_until = -math.inf
         # Only observations no other outlasts with as many units: sorted by `until`, with units
         # falling, so the first one still valid is the largest reservation.
         self.phantoms: list[_Phantoms] = []
+        # Units the latest observation may hide at the window's edge; replaced by the next one.
+        self.edge = _Phantoms(0, -math.inf)
         self.open: dict[str, float] = {}  # ticket id -> start
 
     @property
@@ -143,7 +160,11 @@ class _Book:
         return self.skew_margin * self.rule.window
 
     def foreign_at(self, t: float) -> int:
-        return next((p.units for p in self.phantoms if p.until > t), 0)
+        seen = next((p.units for p in self.phantoms if p.until > t), 0)
+        return seen + (self.edge.units if self.edge.until > t else 0)
+
+    def phantom_ends(self) -> list[float]:
+        return [p.until for p in self.phantoms] + [self.edge.until]
 
     def reserve(self, fresh: _Phantoms) -> None:
         if any(p.units >= fresh.units and p.until >= fresh.until for p in self.phantoms):
@@ -153,6 +174,8 @@ class _Book:
 
     def expire(self, now: float) -> None:
         self.phantoms = [p for p in self.phantoms if p.until > now]
+        if self.edge.until <= now:
+            self.edge = _Phantoms(0, -math.inf)
         for ticket_id, start in list(self.open.items()):
             if start + self.open_ttl <= now:
                 self.close(ticket_id, start, start + self.open_ttl)
@@ -175,12 +198,18 @@ class _Book:
         if obs.remaining is None:
             return
         used = self.rule.limit - obs.remaining
-        units = max(used - self.ours_counted(ticket, end, counted), 0)
+        ours, surely_ours = self.ours_counted(ticket, end, counted)
+        until = self.phantoms_until(obs, end)
+        units = max(used - ours, 0)
         if units:
-            self.reserve(_Phantoms(units, self.phantoms_until(obs, end)))
+            self.reserve(_Phantoms(units + self.foreign_headroom, until))
+        self.edge = _Phantoms(max(used - surely_ours, 0) - units, until)
 
     # -- defined per kind --------------------------------------------------------------------
     def admit(self, ticket: Ticket) -> None:
+        raise NotImplementedError
+
+    def release(self, ticket: Ticket) -> None:
         raise NotImplementedError
 
     def close(self, ticket_id: str, start: float, end: float) -> None:
@@ -193,7 +222,9 @@ class _Book:
     def in_use(self, now: float) -> int:
         raise NotImplementedError
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+        """Our attempts the server held when it answered: all that may be, and those that
+        surely were (at most as many)."""
         raise NotImplementedError
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
@@ -216,6 +247,9 @@ class _SlidingBook(_Book):
     def admit(self, ticket: Ticket) -> None:
         self.open[ticket.id] = ticket.start
 
+    def release(self, ticket: Ticket) -> None:
+        self.open.pop(ticket.id, None)
+
     def close(self, ticket_id: str, start: float, end: float) -> None:
         if self.open.pop(ticket_id, None) is not None:
             heapq.heappush(self.closed, (end, start))
@@ -231,16 +265,20 @@ class _SlidingBook(_Book):
         def count_at(t: float) -> int:
             return len(holds) - bisect_right(holds, t) + self.foreign_at(t)
 
-        return sorted({now, *holds, *(p.until for p in self.phantoms)}), count_at
+        return sorted({now, *holds, *self.phantom_ends()}), count_at
 
     def in_use(self, now: float) -> int:
         return len(self.closed) + len(self.open)
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
-        # Answered attempts still holding a slot are taken as counted. One the server has
-        # just let go of would hide a foreign unit from this observation, but phantoms stand
-        # for a window, so the other observations of that window still reserve it.
-        return len(self.closed) - (0 if counted else 1)
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+        # Every answered attempt still holding a slot may be held by the server too; but near
+        # the window's edge the server may already have let one go that we still hold, which
+        # would hide a foreign unit. The server received each attempt somewhere between sending
+        # and answering: the middle of each span tells which probably went.
+        seen = (ticket.start + end) / 2 - self.rule.window
+        inside = sum(1 for answered, sent in self.closed if (sent + answered) / 2 > seen)
+        rejected = 0 if counted else 1
+        return len(self.closed) - rejected, inside - rejected
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
         until = end + self.rule.window
@@ -271,6 +309,12 @@ class _FixedBook(_Book):
         self.open[ticket.id] = ticket.start
         self.charge(self.index(ticket.start - self.margin), self.index(ticket.start + self.margin))
 
+    def release(self, ticket: Ticket) -> None:
+        if self.open.pop(ticket.id, None) is not None:
+            first = self.index(ticket.start - self.margin)
+            for k in range(first, self.index(ticket.start + self.margin) + 1):
+                self.charges[k] = max(self.charges.get(k, 0) - 1, 0)
+
     def close(self, ticket_id: str, start: float, end: float) -> None:
         if self.open.pop(ticket_id, None) is not None:
             self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
@@ -284,13 +328,13 @@ class _FixedBook(_Book):
     def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
         k = self.index(now + self.margin)
         boundaries = [(k + n) * self.rule.window + self.margin for n in (1, 2)]
-        times = sorted({now, *boundaries, *(p.until for p in self.phantoms)})
+        times = sorted({now, *boundaries, *self.phantom_ends()})
         return times, lambda t: self.ours_at(t) + self.foreign_at(t)
 
     def in_use(self, now: float) -> int:
         return self.ours_at(now)
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> int:
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
         # Attempts still in flight and charged to the observed window may not be counted yet.
         k = self.index(end)
 
@@ -299,7 +343,8 @@ class _FixedBook(_Book):
 
         in_flight = sum(1 for s in self.open.values() if charged_to_k(s, s))
         rejected = 0 if counted or not charged_to_k(ticket.start, end) else 1
-        return self.charges.get(k, 0) - in_flight - rejected
+        ours = self.charges.get(k, 0) - in_flight - rejected
+        return ours, ours
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
         until = (self.index(end) + 1) * self.rule.window
@@ -323,9 +368,12 @@ class MemoryLedger:
         clock: Callable[[], float],
         skew_margin: float = DEFAULT_SKEW_MARGIN,
         open_ttl: float = DEFAULT_OPEN_TTL,
+        foreign_headroom: int = DEFAULT_FOREIGN_HEADROOM,
     ) -> None:
         self._clock = clock
         self._books = [_book(rule, skew_margin, open_ttl) for rule in limits]
+        for book in self._books:
+            book.foreign_headroom = foreign_headroom
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
@@ -374,6 +422,12 @@ class MemoryLedger:
                 self._pause(pause[0], now + pause[1])
         self._changed()
 
+    def release(self, ticket: Ticket) -> None:
+        with self._lock:
+            for i in ticket.limits:
+                self._books[i].release(ticket)
+        self._changed()
+
     def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None:
         with self._lock:
             self._pause(limit_ids, self._clock() + seconds)
@@ -401,6 +455,9 @@ class MemoryLedger:
                     )
                 )
             return tuple(rows)
+
+    async def settle(self) -> None:
+        return None
 
     async def aclose(self) -> None:
         return None

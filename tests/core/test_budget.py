@@ -328,7 +328,9 @@ def test_server_reporting_fewer_remaining_reserves_the_difference_for_the_foreig
         return RateObservation(10, int(r.headers["remaining"]), None, 100.0)
 
     async def main(loop: VirtualTimeLoop) -> tuple[int, float]:
-        budget = virtual_budget(loop, [RateLimit("w", 10, 100.0)], observe=observe)
+        budget = virtual_budget(
+            loop, [RateLimit("w", 10, 100.0)], observe=observe, foreign_headroom=0
+        )
         await budget.before_attempt(READ)
         # Ours is 1 of the 10; the server says 4 remain, so 5 went to someone else.
         budget.after_response(READ, response(headers={"remaining": "4"}))
@@ -349,7 +351,9 @@ def test_foreign_slots_stay_reserved_for_a_window_though_a_later_answer_shows_fe
         return RateObservation(10, int(next(remaining)), None, 100.0)
 
     async def main(loop: VirtualTimeLoop) -> tuple[int, int]:
-        budget = virtual_budget(loop, [RateLimit("w", 10, 100.0)], observe=observe)
+        budget = virtual_budget(
+            loop, [RateLimit("w", 10, 100.0)], observe=observe, foreign_headroom=0
+        )
         for _ in range(2):
             await budget.before_attempt(READ)
             budget.after_response(READ, response())
@@ -358,6 +362,22 @@ def test_foreign_slots_stay_reserved_for_a_window_though_a_later_answer_shows_fe
         return reserved, (await budget.stats()).limits[0].foreign
 
     assert run_virtual(main) == (5, 0)
+
+
+def test_while_another_consumer_is_seen_one_more_unit_is_kept_spare() -> None:
+    def observe(r: Response) -> RateObservation:
+        return RateObservation(10, int(r.headers["remaining"]), None, 100.0)
+
+    async def main(loop: VirtualTimeLoop) -> list[int]:
+        budget = virtual_budget(loop, [RateLimit("w", 10, 100.0)], observe=observe)
+        reserved = []
+        for remaining in ("9", "6"):  # nobody else, then 2 units of someone else's
+            await budget.before_attempt(READ)
+            budget.after_response(READ, response(headers={"remaining": remaining}))
+            reserved.append((await budget.stats()).limits[0].foreign)
+        return reserved
+
+    assert run_virtual(main) == [0, 3]
 
 
 def test_server_reporting_a_new_limit_and_window_replaces_the_configured_one() -> None:
@@ -472,10 +492,13 @@ async def test_loopback_server_sees_no_429_and_the_limit_fully_used_but_never_ex
     assert steady_share(times, LOOPBACK) >= 0.98
 
 
+SHARED = RateLimit("all", 40, 1.0)
+
+
 async def test_loopback_foreign_consumer_taking_30_percent_causes_debtkit_no_429() -> None:
-    server = WindowServer(LOOPBACK, send_headers=True)
-    budget = Budget([LOOPBACK], observe=parse_rate_headers)
-    foreign_share = int(0.3 * LOOPBACK.limit)
+    server = WindowServer(SHARED, send_headers=True)
+    budget = Budget([SHARED], observe=parse_rate_headers)
+    foreign_share = int(0.3 * SHARED.limit)
 
     async def foreign(origin: str) -> None:
         # Another client of the same account, knowing nothing of us: it spends its 30% on a
@@ -484,7 +507,7 @@ async def test_loopback_foreign_consumer_taking_30_percent_causes_debtkit_no_429
         async with aiohttp.ClientSession() as session:
             for n in itertools.count():
                 await asyncio.sleep(
-                    max(started + n * LOOPBACK.window / foreign_share - loop.time(), 0)
+                    max(started + n * SHARED.window / foreign_share - loop.time(), 0)
                 )
                 while True:
                     async with session.get(f"{origin}/items", headers={CONSUMER: "foreign"}) as r:
@@ -499,11 +522,12 @@ async def test_loopback_foreign_consumer_taking_30_percent_causes_debtkit_no_429
         Transport(provider="loop", base_url=simulator.origin, gate=budget) as transport,
     ):
         other = asyncio.ensure_future(foreign(simulator.origin))
-        await asyncio.sleep(LOOPBACK.window)  # the other consumer was there first
+        await asyncio.sleep(SHARED.window)  # the other consumer was there first
         callers = await debtkit_callers(transport, tasks=10)
         await asyncio.sleep(RUN)
         await stop([*callers, other])
     assert server.refused_by("debtkit") == 0
-    assert max_in_rolling_window(server.times(), LOOPBACK.window) <= LOOPBACK.limit
-    # What was left went to us: every rolling window full, once both were running.
-    assert steady_share(server.times(), LOOPBACK) >= 0.98
+    assert max_in_rolling_window(server.times(), SHARED.window) <= SHARED.limit
+    # What was left went to us: the limit used but for the one unit kept spare while someone
+    # else is seen (2.5% here), the loopback round trip and its peaks held for a window (~96%).
+    assert steady_share(server.times(), SHARED) >= 0.9

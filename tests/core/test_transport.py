@@ -15,10 +15,12 @@ from debtkit import (
     ConfigurationError,
     ConnectionFailedError,
     NotFoundError,
+    RateLimit,
     RateLimitedError,
     RequestTimeoutError,
     ServerError,
 )
+from debtkit.budget import Budget
 from debtkit.retry import NO_RETRY, RetryPolicy
 from debtkit.simulator import SimulatorServer
 from debtkit.testing.http_mock import MockHttp
@@ -294,3 +296,15 @@ async def test_429_asking_for_more_than_the_cap_is_raised_at_once(mock_http: Moc
         with pytest.raises(RateLimitedError):
             await transport.request(Request("GET", "x"))
     assert len(mock_http.requests[("GET", aiohttp.client.URL(f"{BASE}/x"))]) == 1
+
+
+async def test_retries_spend_the_budget_like_first_attempts(mock_http: MockHttp) -> None:
+    mock_http.get(f"{BASE}/x", status=503, payload={})
+    mock_http.get(f"{BASE}/x", status=502, payload={})
+    mock_http.get(f"{BASE}/x", payload={"ok": True})
+    budget = Budget([RateLimit("all", 100, 60.0)])
+    async with Transport(provider="p", base_url=BASE, retry=FAST, gate=budget) as transport:
+        await transport.request(Request("GET", "x"))
+    stats = await budget.stats()
+    assert stats.admitted == {"read": 3}
+    assert stats.limits[0].in_use == 3

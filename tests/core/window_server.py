@@ -25,9 +25,11 @@ class WindowServer:
     counted: list[tuple[float, str]] = attrs.field(factory=list)  # (server time, consumer)
     refused: list[tuple[float, str]] = attrs.field(factory=list)
     limiter: WindowLimiter = attrs.field(init=False)
+    now: float = attrs.field(init=False, default=0.0)
 
     def __attrs_post_init__(self) -> None:
-        self.limiter = WindowLimiter(self.rule)
+        # One reading of the clock per request, so the log holds exactly the limiter's times.
+        self.limiter = WindowLimiter(self.rule, clock=lambda: self.now)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -36,7 +38,7 @@ class WindowServer:
 
     async def handle(self, request: web.Request) -> web.Response:
         consumer = request.headers.get(CONSUMER, "debtkit")
-        now = time.time()
+        self.now = now = time.time()
         if self.limiter.try_acquire():
             self.counted.append((now, consumer))
             status, body = 200, {"ok": True}
