@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 from collections.abc import Mapping, Sequence
 
-import aiohttp
 import attrs
 import pytest
 from aiolimiter import AsyncLimiter
@@ -27,9 +25,9 @@ from tests.core.virtual_time import (
     run_virtual,
 )
 from tests.core.window_server import (
-    CONSUMER,
     WindowServer,
     first_windows_share,
+    foreign_consumer,
     parse_rate_headers,
     steady_share,
     stop,
@@ -500,28 +498,13 @@ async def test_loopback_foreign_consumer_taking_30_percent_causes_debtkit_no_429
     budget = Budget([SHARED], observe=parse_rate_headers)
     foreign_share = int(0.3 * SHARED.limit)
 
-    async def foreign(origin: str) -> None:
-        # Another client of the same account, knowing nothing of us: it spends its 30% on a
-        # steady schedule, and like any sane client retries a 429 after its Retry-After.
-        loop = asyncio.get_running_loop()
-        async with aiohttp.ClientSession() as session:
-            for n in itertools.count():
-                await asyncio.sleep(
-                    max(started + n * SHARED.window / foreign_share - loop.time(), 0)
-                )
-                while True:
-                    async with session.get(f"{origin}/items", headers={CONSUMER: "foreign"}) as r:
-                        await r.read()
-                    if r.status != 429:
-                        break
-                    await asyncio.sleep(float(r.headers["Retry-After"]))
-
-    started = asyncio.get_running_loop().time()
     async with (
         SimulatorServer(server.app()) as simulator,
         Transport(provider="loop", base_url=simulator.origin, gate=budget) as transport,
     ):
-        other = asyncio.ensure_future(foreign(simulator.origin))
+        other = asyncio.ensure_future(
+            foreign_consumer(simulator.origin, foreign_share, SHARED.window)
+        )
         await asyncio.sleep(SHARED.window)  # the other consumer was there first
         callers = await debtkit_callers(transport, tasks=10)
         await asyncio.sleep(RUN)

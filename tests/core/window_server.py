@@ -5,9 +5,11 @@ GetBill-style `X-RateLimit-*` headers (with the adapter-side parser for them).""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Sequence
 
+import aiohttp
 import attrs
 from aiohttp import web
 
@@ -91,6 +93,23 @@ def steady_share(times: Sequence[float], rule: RateLimit) -> float:
     times = sorted(times)
     gaps = [times[i + rule.limit] - times[i] for i in range(len(times) - rule.limit)]
     return rule.window / (sum(gaps) / len(gaps))
+
+
+async def foreign_consumer(origin: str, per_window: int, window: float) -> None:
+    """Another client of the same account, knowing nothing of debtkit: it spends `per_window`
+    requests per window on a steady schedule, and like any sane client retries a 429 after
+    its Retry-After."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with aiohttp.ClientSession() as session:
+        for n in itertools.count():
+            await asyncio.sleep(max(started + n * window / per_window - loop.time(), 0))
+            while True:
+                async with session.get(f"{origin}/items", headers={CONSUMER: "foreign"}) as r:
+                    await r.read()
+                if r.status != 429:
+                    break
+                await asyncio.sleep(float(r.headers["Retry-After"]))
 
 
 async def stop(tasks: Sequence[asyncio.Task[None]]) -> None:
