@@ -50,6 +50,7 @@ import attrs
 from debtkit.plugin import RateLimit, RateObservation
 
 __all__ = [
+    "DEFAULT_FOREIGN_HEADROOM",
     "DEFAULT_OPEN_TTL",
     "DEFAULT_SKEW_MARGIN",
     "Ledger",
@@ -184,6 +185,8 @@ class _Book:
         """The earliest time, as things stand, at which one more attempt fits (maybe now)."""
         if self.paused_until > now:
             return self.paused_until
+        if self.in_use(now) + self.foreign_at(now) < self.rule.limit:
+            return now
         times, count_at = self.projection(now)
         for t in times:
             if t >= now and count_at(t) < self.rule.limit:
@@ -198,12 +201,12 @@ class _Book:
         if obs.remaining is None:
             return
         used = self.rule.limit - obs.remaining
-        ours, surely_ours = self.ours_counted(ticket, end, counted)
+        ours, ours_inside = self.ours_counted(ticket, end, counted)
         until = self.phantoms_until(obs, end)
         units = max(used - ours, 0)
         if units:
             self.reserve(_Phantoms(units + self.foreign_headroom, until))
-        self.edge = _Phantoms(max(used - surely_ours, 0) - units, until)
+        self.edge = _Phantoms(max(used - ours_inside, 0) - units, until)
 
     # -- defined per kind --------------------------------------------------------------------
     def admit(self, ticket: Ticket) -> None:
@@ -223,8 +226,8 @@ class _Book:
         raise NotImplementedError
 
     def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
-        """Our attempts the server held when it answered: all that may be, and those that
-        surely were (at most as many)."""
+        """Our attempts the server held when it answered: all that may be, and those a closer
+        reading of the window's edge says it still held (at most as many)."""
         raise NotImplementedError
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:

@@ -196,17 +196,17 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   end
   if not remaining then return end
   local rejected = counted and 0 or 1
-  local ours, surely_ours, untill
+  local ours, ours_inside, untill
   if r.kind == 's' then
     -- Every answered attempt still held may be held by the server too; the middle of each
     -- span tells which it probably let go of at the window's edge (debtkit/ledger.py).
     local seen = (start + now) / 2 - r.window
     local closed = redis.call('ZRANGE', r.key .. 'closed', 0, -1, 'WITHSCORES')
-    ours, surely_ours = #closed / 2 - rejected, -rejected
+    ours, ours_inside = #closed / 2 - rejected, -rejected
     for i = 1, #closed, 2 do
       local sent = tonumber(string.match(closed[i], '|(.+)$'))
       local answered = tonumber(closed[i + 1]) - r.window - r.margin
-      if (sent + answered) / 2 > seen then surely_ours = surely_ours + 1 end
+      if (sent + answered) / 2 > seen then ours_inside = ours_inside + 1 end
     end
     untill = now + r.window
     if reset_at and reset_at > untill then untill = reset_at end
@@ -215,14 +215,14 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
     local in_flight = redis.call('ZCOUNT', r.key .. 'open', fmt(k * r.window - r.margin),
                                  '(' .. fmt((k + 1) * r.window + r.margin))
     ours = tonumber(redis.call('GET', r.key .. 'w:' .. k) or '0') - in_flight - rejected
-    surely_ours = ours
+    ours_inside = ours
     untill = reset_at or (k + 1) * r.window
   end
   untill = untill + r.margin
   local used = r.limit - remaining
   local units = math.max(used - ours, 0)
   if units > 0 then reserve(r, units + headroom, untill) end
-  local edge = math.max(used - surely_ours, 0) - units
+  local edge = math.max(used - ours_inside, 0) - units
   if edge > 0 then
     redis.call('SET', r.key .. 'edge', edge .. '|' .. fmt(untill), 'PX',
                math.ceil((untill - now) * 1000) + 1)
