@@ -2,9 +2,9 @@
 
 One `Transport` per provider client: base URL, per-phase timeouts, exact-Decimal JSON,
 `User-Agent: debtkit/<version>`, request ids, the adapter's error parser on every non-2xx, and
-debug logging with secrets redacted. Budgets and retries plug in through `RequestGate` and
-`RetryPolicy`-style wrappers around `send()`; the transport itself makes exactly one attempt
-(plus one re-send after the auth renewed a rejected token).
+debug logging with secrets redacted. Budgets plug in as a `RequestGate` consulted around every
+attempt; `send()` makes one attempt (plus one re-send after the auth renewed a rejected token)
+and `request()` retries what its `RetryPolicy` allows.
 """
 
 from __future__ import annotations
@@ -128,11 +128,19 @@ class Auth(Protocol):
 
 
 class RequestGate(Protocol):
-    """The seam for rate budgets: wait before each attempt, learn from each response."""
+    """The seam for rate budgets: wait before each attempt, learn from how each attempt ended.
+
+    The transport awaits `before_attempt` before every attempt (so retries spend budget), then
+    calls exactly one of `after_response` / `after_failure` for that attempt, in the same task.
+    `after_failure` covers every way an attempt ends without a response: a timeout, a reset,
+    cancellation.
+    """
 
     async def before_attempt(self, request: Request) -> None: ...
 
     def after_response(self, request: Request, response: Response) -> None: ...
+
+    def after_failure(self, request: Request, error: BaseException) -> None: ...
 
 
 ErrorParser = Callable[[Response], APIStatusError]
@@ -258,8 +266,18 @@ class Transport:
         return response
 
     async def _attempt(self, request: Request) -> Response:
-        if self.gate is not None:
-            await self.gate.before_attempt(request)
+        if self.gate is None:
+            return await self._exchange(request)
+        await self.gate.before_attempt(request)
+        try:
+            response = await self._exchange(request)
+        except BaseException as exc:
+            self.gate.after_failure(request, exc)
+            raise
+        self.gate.after_response(request, response)
+        return response
+
+    async def _exchange(self, request: Request) -> Response:
         headers = CIMultiDict({"User-Agent": self._user_agent, "Accept": "application/json"})
         if request.authenticated and self.auth is not None:
             headers.update(await self.auth.headers(self))
@@ -297,8 +315,6 @@ class Transport:
             response.elapsed,
             response.request_id,
         )
-        if self.gate is not None:
-            self.gate.after_response(request, response)
         return response
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+import debtkit.budget
 from debtkit import Address, AgeBreakdown, ContactPerson, Debt, Debtor, DebtorKind
 
 
@@ -57,3 +58,10 @@ def make_full_debt(**changes: object) -> Debt:
 @pytest.fixture
 def full_debt() -> Debt:
     return make_full_debt()
+
+
+@pytest.fixture(autouse=True)
+def fresh_budget_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own process-wide budget pool: a budget paused or spent by one test
+    (simulators share default credentials) must not slow the next."""
+    monkeypatch.setattr(debtkit.budget, "_DEFAULT_POOL", debtkit.budget.BudgetPool())

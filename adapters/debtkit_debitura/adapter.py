@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from debtkit.budget import gate_for
 from debtkit.errors import APIStatusError, ConfigurationError
 from debtkit.model import Case, Debt
 from debtkit.plugin import Capability, RateLimit, RateObservation
@@ -93,8 +94,13 @@ class DebituraAdapter:
         timeouts: Timeouts | None = None,
         relax: Collection[str] = (),
         clock: rules.Clock | None = None,
+        rate_overrides: Mapping[str, int | RateLimit] | None = None,
+        time_scale: float = 1.0,
         **options: Any,
     ) -> DebituraClient:
+        """A client for Debitura. Requests pass `gate`, by default the API key's shared
+        `debtkit.budget.Budget`; `rate_overrides` (a customer's plan, by limit name:
+        ``minute``, ``hour``, ``day``) and `time_scale` (for simulators) shape it."""
         if options:
             raise ConfigurationError(f"debitura: unknown connect option(s) {sorted(options)}")
         api_key = credentials.get("api_key")
@@ -117,7 +123,9 @@ class DebituraAdapter:
             error_parser=errors.parse_error,
             session=session,
             timeouts=timeouts,
-            gate=gate,
+            gate=gate_for(
+                self, credentials, gate, rate_overrides=rate_overrides, time_scale=time_scale
+            ),
             retry=retry,
         )
         return DebituraClient(transport, self.policy_rules(clock), relax=relax)

@@ -17,6 +17,7 @@ from debtkit import (
     RateLimit,
     RateObservation,
 )
+from debtkit.budget import gate_for
 from debtkit.retry import RetryPolicy
 from debtkit.transport import RequestGate, Response, Timeouts, Transport
 from debtkit_getbill.auth import DEFAULT_SCOPE, GetBillAuth
@@ -35,7 +36,10 @@ __all__ = ["DEFAULT_BASE_URL", "GetBillAdapter"]
 
 DEFAULT_BASE_URL = "https://getbill.io/external-api/v1"
 _CREDENTIALS = ("client_id", "client_secret", "access_token")
-_OPTIONS = ("scope", "clock", "renew_margin", "default_region", "user_agent")
+_OPTIONS = (
+    "scope", "clock", "renew_margin", "default_region", "user_agent",
+    "rate_overrides", "time_scale",
+)  # fmt: skip
 
 
 class GetBillAdapter:
@@ -101,7 +105,9 @@ class GetBillAdapter:
 
         Options: ``scope`` (default ``"debts:read debts:write"``), ``default_region`` for
         national phone numbers (default ``"FR"``), ``renew_margin`` and ``clock`` for the
-        token cache, ``user_agent`` appended to debtkit's.
+        token cache, ``user_agent`` appended to debtkit's. Requests pass `gate`, by default
+        the credential's shared `debtkit.budget.Budget`; ``rate_overrides`` (a customer's
+        plan, e.g. ``{"write": 1000}``) and ``time_scale`` (for simulators) shape it.
         """
         auth = _auth(credentials, token_url, options)
         unknown = set(options) - set(_OPTIONS)
@@ -113,7 +119,11 @@ class GetBillAdapter:
         if token_url is None:
             parts = urlsplit(url)
             auth.token_url = f"{parts.scheme}://{parts.netloc}/token" if parts.netloc else None
-        observer = RateObservingGate(gate)
+        budget = gate_for(
+            self, credentials, gate,
+            rate_overrides=options.get("rate_overrides"), time_scale=options.get("time_scale", 1.0),
+        )  # fmt: skip
+        observer = RateObservingGate(budget)
         transport = Transport(
             provider=PROVIDER,
             base_url=url,

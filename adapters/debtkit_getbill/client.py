@@ -76,6 +76,10 @@ class RateObservingGate:
         if self.inner is not None:
             self.inner.after_response(request, response)
 
+    def after_failure(self, request: Request, error: BaseException) -> None:
+        if self.inner is not None:
+            self.inner.after_failure(request, error)
+
 
 def _data(response: Response) -> Any:
     body = response.body

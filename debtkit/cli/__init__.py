@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="validate and estimate, send nothing")
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="the simulator's time scale, if importing into one",
+    )
     _connection(run)
 
     export = sub.add_parser("export", help="write every case a provider holds")

@@ -144,6 +144,8 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             options["base_url"] = args.base_url
         if args.relax:
             options["relax"] = args.relax
+        if args.time_scale != 1.0:
+            options["time_scale"] = args.time_scale
         ledger = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
         results = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
         summary = asyncio.run(

@@ -37,7 +37,8 @@ async def _import_into(
     started = time.monotonic()
     app = adapter.simulator(time_scale=time_scale)
     async with SimulatorServer(app) as server:
-        options: dict[str, Any] = {"base_url": server.base_url}
+        # The budget runs on the simulator's compressed clock, so limits hold as documented.
+        options: dict[str, Any] = {"base_url": server.base_url, "time_scale": time_scale}
         options.update(_connect_options(app, adapter.name))
         with ProgressDisplay(name, total) as display:
             async with adapter.connect(**options) as client:

@@ -15,10 +15,12 @@ from debtkit import (
     ConfigurationError,
     ConnectionFailedError,
     NotFoundError,
+    RateLimit,
     RateLimitedError,
     RequestTimeoutError,
     ServerError,
 )
+from debtkit.budget import Budget
 from debtkit.retry import NO_RETRY, RetryPolicy
 from debtkit.simulator import SimulatorServer
 from debtkit.testing.http_mock import MockHttp
@@ -218,3 +220,91 @@ def test_server_requested_wait_beyond_the_cap_is_not_retried() -> None:
     )
     assert not RetryPolicy(max_server_wait=120).is_retryable(error)
     assert RetryPolicy(max_server_wait=3600).delay(1, error) == 1800
+
+
+class SpyGate:
+    """Records what the transport tells a gate, attempt by attempt."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    async def before_attempt(self, request: Request) -> None:
+        self.events.append("before")
+
+    def after_response(self, request: Request, response: object) -> None:
+        self.events.append(f"response {response.status}")  # type: ignore[attr-defined]
+
+    def after_failure(self, request: Request, error: BaseException) -> None:
+        self.events.append(f"failure {type(error).__name__}")
+
+
+async def test_every_attempt_passes_the_gate_so_retries_spend_budget(mock_http: MockHttp) -> None:
+    mock_http.get(f"{BASE}/x", status=503, payload={})
+    mock_http.get(f"{BASE}/x", exception=aiohttp.ServerDisconnectedError())
+    mock_http.get(f"{BASE}/x", payload={"ok": True})
+    gate = SpyGate()
+    async with Transport(provider="p", base_url=BASE, retry=FAST, gate=gate) as transport:
+        await transport.request(Request("GET", "x"))
+    assert gate.events == [
+        "before",
+        "response 503",
+        "before",
+        "failure ConnectionFailedError",
+        "before",
+        "response 200",
+    ]
+
+
+async def test_gate_is_told_when_an_attempt_is_cancelled_in_flight() -> None:
+    release = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/slow", slow)
+    gate = SpyGate()
+    async with (
+        SimulatorServer(app) as server,
+        Transport(provider="p", base_url=server.origin, gate=gate) as transport,
+    ):
+        call = asyncio.ensure_future(transport.request(Request("GET", "slow")))
+        await asyncio.sleep(0.2)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        release.set()
+    assert gate.events == ["before", "failure CancelledError"]
+
+
+async def test_429_wait_comes_from_retry_after_when_the_parser_gave_none(
+    mock_http: MockHttp,
+) -> None:
+    mock_http.get(f"{BASE}/x", status=429, payload={}, headers={"Retry-After": "0.2"})
+    mock_http.get(f"{BASE}/x", payload={"ok": True})
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with Transport(provider="p", base_url=BASE, retry=FAST) as transport:
+        await transport.request(Request("GET", "x"))
+    assert loop.time() - started >= 0.2
+
+
+async def test_429_asking_for_more_than_the_cap_is_raised_at_once(mock_http: MockHttp) -> None:
+    mock_http.get(f"{BASE}/x", status=429, payload={}, headers={"Retry-After": "3600"})
+    async with Transport(provider="p", base_url=BASE, retry=FAST) as transport:
+        with pytest.raises(RateLimitedError):
+            await transport.request(Request("GET", "x"))
+    assert len(mock_http.requests[("GET", aiohttp.client.URL(f"{BASE}/x"))]) == 1
+
+
+async def test_retries_spend_the_budget_like_first_attempts(mock_http: MockHttp) -> None:
+    mock_http.get(f"{BASE}/x", status=503, payload={})
+    mock_http.get(f"{BASE}/x", status=502, payload={})
+    mock_http.get(f"{BASE}/x", payload={"ok": True})
+    budget = Budget([RateLimit("all", 100, 60.0)])
+    async with Transport(provider="p", base_url=BASE, retry=FAST, gate=budget) as transport:
+        await transport.request(Request("GET", "x"))
+    stats = await budget.stats()
+    assert stats.admitted == {"read": 3}
+    assert stats.limits[0].in_use == 3

@@ -22,6 +22,7 @@ from debtkit import (
     ServerError,
     ValidationError,
 )
+from debtkit.budget import NO_BUDGET
 from debtkit.retry import NO_RETRY, RetryPolicy
 from debtkit.simulator import Faults
 from tests.adapters.getbill.helpers import FakeClock, person_debt, with_debtor
@@ -292,7 +293,7 @@ async def test_write_budget_exhausted_is_rate_limited_with_retry_after(
     sim: RunningSimulator = await getbill_simulator_factory(
         write_limit=3, time_scale=3600, clock=clock
     )
-    async with sim.connect(clock=clock) as client:
+    async with sim.connect(clock=clock, gate=NO_BUDGET) as client:
         for i in range(3):
             await client.create(person_debt(f"W-{i}"))
         with pytest.raises(RateLimitedError) as caught:
@@ -307,11 +308,21 @@ async def test_read_rate_limit_is_waited_out_by_the_retry_policy(
     getbill_simulator_factory: SimulatorFactory,
 ) -> None:
     sim: RunningSimulator = await getbill_simulator_factory(read_limit=2, window=0.3)
-    async with sim.connect(retry=RetryPolicy(attempts=3)) as client:
+    async with sim.connect(retry=RetryPolicy(attempts=3), gate=NO_BUDGET) as client:
         for _ in range(3):
             assert await client.find("x") is None
     statuses = [e.status for e in sim.state.requests(bucket="read")]
     assert statuses == [200, 200, 429, 200]
+
+
+async def test_default_budget_waits_for_the_window_instead_of_meeting_a_429(
+    getbill_simulator_factory: SimulatorFactory,
+) -> None:
+    sim: RunningSimulator = await getbill_simulator_factory(read_limit=2, window=0.3)
+    async with sim.connect(rate_overrides={"read": 2}, time_scale=3600 / 0.3) as client:
+        for _ in range(5):
+            assert await client.find("x") is None
+    assert [e.status for e in sim.state.requests(bucket="read")] == [200] * 5
 
 
 async def test_server_error_is_a_server_error(
@@ -396,8 +407,10 @@ async def test_second_oauth_client_has_its_own_budget(
         write_limit=1, clients={"other": ClientConfig("other-secret")}
     )
     async with (
-        sim.connect() as first,
-        sim.connect({"client_id": "other", "client_secret": "other-secret"}) as second,
+        sim.connect(gate=NO_BUDGET) as first,
+        sim.connect(
+            {"client_id": "other", "client_secret": "other-secret"}, gate=NO_BUDGET
+        ) as second,
     ):
         await first.create(person_debt("X-1"))
         await second.create(person_debt("X-2"))

@@ -1,0 +1,485 @@
+"""Rate budgets: never more attempts than a provider allows, and all that it allows.
+
+A `Budget` is the `RequestGate` of one credential. Every attempt (retries included) waits in
+`before_attempt` until every limit covering its request class has room, in first-come order per
+request class, and the budget learns from every answer: rate-limit headers (through the
+adapter's `parse_rate_headers`) and 429s (which pause the limits concerned for every caller).
+The bookkeeping rules are in `debtkit.ratebook`; the shared, cross-process books are in
+`debtkit.redis_budget`.
+
+aiolimiter is deliberately not used here: its leaky bucket starts empty and admits a full burst
+on top of the drip, so `AsyncLimiter(500, 3600)` lets 999 through in a rolling hour, and a
+sliding limit needs an exact log of admissions instead (tests/core/test_budget.py proves both).
+
+Typical use, one budget per credential shared by every client of it in the process::
+
+    budget = default_pool().for_adapter(adapter, credentials, overrides={"write": 1000})
+    transport = Transport(..., gate=budget)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from debtkit.errors import ConfigurationError, RateLimitedError
+from debtkit.plugin import RateLimit, RateObservation
+from debtkit.ratebook import (
+    DEFAULT_FOREIGN_HEADROOM,
+    DEFAULT_OPEN_TTL,
+    DEFAULT_SKEW_MARGIN,
+    LimitUsage,
+    MemoryRateBook,
+    RateBook,
+    Ticket,
+)
+from debtkit.retry import retry_after_seconds
+from debtkit.transport import Request, RequestGate, Response
+
+if TYPE_CHECKING:
+    from debtkit.plugin import Adapter
+
+__all__ = [
+    "NO_BUDGET",
+    "Budget",
+    "BudgetPool",
+    "BudgetStats",
+    "LimitUsage",
+    "adapter_limits",
+    "adapter_retry_after",
+    "apply_overrides",
+    "credential_fingerprint",
+    "default_pool",
+    "gate_for",
+]
+
+logger = logging.getLogger("debtkit.budget")
+
+Observe = Callable[[Response], "RateObservation | None"]
+RetryAfter = Callable[[Response], "float | None"]
+Sleep = Callable[[float], Awaitable[object]]
+
+
+def apply_overrides(
+    limits: Iterable[RateLimit], overrides: Mapping[str, int | RateLimit] | None
+) -> tuple[RateLimit, ...]:
+    """The adapter's limits with a customer's plan applied, by limit name."""
+    limits = tuple(limits)
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - {rule.name for rule in limits}
+    if unknown:
+        names = ", ".join(rule.name for rule in limits)
+        raise ConfigurationError(f"no rate limit named {sorted(unknown)}; limits are: {names}")
+    out = []
+    for rule in limits:
+        new = overrides.get(rule.name, rule)
+        out.append(new if isinstance(new, RateLimit) else attrs.evolve(rule, limit=int(new)))
+    return tuple(out)
+
+
+def adapter_limits(
+    adapter: Adapter,
+    overrides: Mapping[str, int | RateLimit] | None = None,
+    time_scale: float = 1.0,
+) -> tuple[RateLimit, ...]:
+    """The adapter's limits, with a customer's plan applied and time compressed for tests."""
+    limits = apply_overrides(adapter.rate_limits(), overrides)
+    return limits if time_scale == 1.0 else tuple(rule.scaled(time_scale) for rule in limits)
+
+
+def adapter_retry_after(adapter: Adapter) -> RetryAfter:
+    """The wait a 429 asks for, as the adapter reads it (headers or body, provider-specific)."""
+
+    def retry_after(response: Response) -> float | None:
+        error = adapter.parse_error(response)
+        return error.retry_after if isinstance(error, RateLimitedError) else None
+
+    return retry_after
+
+
+def credential_fingerprint(provider: str, credentials: Mapping[str, str] | str) -> str:
+    """A stable, one-way name for a credential: budgets and Redis keys use it, never the secret."""
+    items = sorted(credentials.items()) if isinstance(credentials, Mapping) else [("", credentials)]
+    digest = hashlib.sha256(provider.encode())
+    for name, value in items:
+        digest.update(b"\0" + name.encode() + b"\0" + value.encode())
+    return digest.hexdigest()[:24]
+
+
+@attrs.frozen
+class BudgetStats:
+    """A snapshot for tests, benchmarks and progress bars."""
+
+    admitted: Mapping[str, int]  # attempts admitted since creation, by request class
+    waiting: int  # callers queued in this process
+    limits: tuple[LimitUsage, ...]
+
+    @property
+    def wait(self) -> float:
+        """Seconds until the most constrained limit admits one more attempt."""
+        return max((usage.wait for usage in self.limits), default=0.0)
+
+
+class _LoopQueues:
+    """Per event loop: one FIFO lock per request class and a wake-up signal."""
+
+    def __init__(self) -> None:
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.changed = asyncio.Event()
+
+    def lock(self, request_class: str) -> asyncio.Lock:
+        return self.locks.setdefault(request_class, asyncio.Lock())
+
+    def wake(self) -> None:
+        changed, self.changed = self.changed, asyncio.Event()
+        changed.set()
+
+
+class Budget:
+    """The rate budget of one credential; pass it to a `Transport` as `gate=`.
+
+    `observe` reads a response's rate-limit headers (an adapter's `parse_rate_headers`);
+    `retry_after` reads the wait a 429 asks for when it is not in a standard `Retry-After`
+    header (for example `lambda r: adapter.parse_error(r).retry_after`). `clock` (epoch
+    seconds; fixed windows align to it) and `sleep` make time injectable. `books` replaces the
+    in-process books, for instance with `debtkit.redis_budget.RedisRateBook`.
+    """
+
+    def __init__(
+        self,
+        limits: Iterable[RateLimit],
+        *,
+        observe: Observe | None = None,
+        retry_after: RetryAfter | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Sleep = asyncio.sleep,
+        skew_margin: float = DEFAULT_SKEW_MARGIN,
+        open_ttl: float = DEFAULT_OPEN_TTL,
+        foreign_headroom: int = DEFAULT_FOREIGN_HEADROOM,
+        books: RateBook | None = None,
+    ) -> None:
+        limits = tuple(limits)
+        if not limits:
+            raise ConfigurationError("a budget needs at least one rate limit")
+        if any(rule.limit < 1 or rule.window <= 0 for rule in limits):
+            raise ConfigurationError("every rate limit needs limit >= 1 and window > 0")
+        if not 0 <= skew_margin < 0.5:
+            raise ConfigurationError("skew_margin is a fraction of the window in [0, 0.5)")
+        if books is None:
+            books = MemoryRateBook(
+                limits,
+                clock=clock,
+                skew_margin=skew_margin,
+                open_ttl=open_ttl,
+                foreign_headroom=foreign_headroom,
+            )
+        elif books.limits != limits:
+            raise ConfigurationError("the rate books were built for other limits than this budget")
+        self.books = books
+        self.configured = limits  # as built; `limits` is what the server has said since
+        self._observe = observe
+        self._retry_after = retry_after
+        self._clock = clock
+        self._sleep = sleep
+        self._in_flight: weakref.WeakKeyDictionary[asyncio.Task[object], Ticket] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueues] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._admitted: dict[str, int] = {}
+        self._waiting = 0
+        # Held weakly so the books keeps no budget alive (the pool relies on that).
+        wake = weakref.WeakMethod(self._wake_all)
+        books.on_change(lambda: _call_if_alive(wake))
+
+    @classmethod
+    def for_adapter(
+        cls,
+        adapter: Adapter,
+        *,
+        overrides: Mapping[str, int | RateLimit] | None = None,
+        time_scale: float = 1.0,
+        **options: object,
+    ) -> Budget:
+        """The adapter's documented limits (with a customer's plan applied), headers and 429s."""
+        return cls(
+            adapter_limits(adapter, overrides, time_scale),
+            observe=adapter.parse_rate_headers,
+            retry_after=adapter_retry_after(adapter),
+            **options,  # type: ignore[arg-type]
+        )
+
+    def __repr__(self) -> str:
+        rules = ", ".join(f"{r.name}={r.limit}/{r.window:g}s {r.kind}" for r in self.limits)
+        return f"Budget({rules})"
+
+    @property
+    def limits(self) -> tuple[RateLimit, ...]:
+        """The limits as currently known (the server may have replaced configured ones)."""
+        return self.books.limits
+
+    def covering(self, request_class: str) -> tuple[int, ...]:
+        return tuple(
+            i for i, r in enumerate(self.books.limits) if request_class in r.request_classes
+        )
+
+    # -- RequestGate ---------------------------------------------------------------------------
+    async def before_attempt(self, request: Request) -> None:
+        limit_ids = self.covering(request.request_class)
+        if not limit_ids:
+            return  # auth, or a class no limit counts
+        ticket = await self._admit(request.request_class, limit_ids)
+        task = asyncio.current_task()
+        if task is not None:
+            # An attempt never reported back (a caller bypassing the transport) ends here.
+            previous = self._in_flight.pop(task, None)
+            if previous is not None:
+                self.books.finish(previous, counted=True)
+            self._in_flight[task] = ticket
+
+    def after_response(self, request: Request, response: Response) -> None:
+        ticket = self._take_ticket()
+        limit_ids = self.covering(request.request_class)
+        observations = []
+        observation = self._observe(response) if self._observe is not None else None
+        if observation is not None:
+            matched = self._match(observation, request.request_class)
+            if matched is not None:
+                observations.append((matched, observation))
+        pause = None
+        # A 429 stating no wait at all pauses nothing: the retry policy's backoff applies.
+        if response.status == 429 and limit_ids:
+            seconds = self._server_wait(response, observation)
+            if seconds is not None:
+                logger.info(
+                    "rate limited (429): pausing %s for %.2fs", self._names(limit_ids), seconds
+                )
+                pause = (limit_ids, seconds)
+        # A 429 was refused at the door: the server did not count it (but it keeps its slot).
+        self.books.finish(
+            ticket, counted=response.status != 429, observations=observations, pause=pause
+        )
+
+    def after_failure(self, request: Request, error: BaseException) -> None:
+        # No answer: the server may have counted it, so the slot is held as if it had.
+        ticket = self._take_ticket()
+        if ticket is not None:
+            self.books.finish(ticket, counted=True)
+
+    # -- direct use ----------------------------------------------------------------------------
+    def pause(self, until: float, request_class: str | None = None) -> None:
+        """Admit nothing on the limits covering `request_class` (all if None) before `until`
+        (epoch seconds on this budget's clock)."""
+        limit_ids = (
+            self.covering(request_class) if request_class else tuple(range(len(self.limits)))
+        )
+        self.books.pause(limit_ids, max(until - self._clock(), 0.0))
+
+    async def stats(self) -> BudgetStats:
+        return BudgetStats(dict(self._admitted), self._waiting, await self.books.usage())
+
+    async def aclose(self) -> None:
+        await self.books.aclose()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _queues(self) -> _LoopQueues:
+        loop = asyncio.get_running_loop()
+        queues = self._loops.get(loop)
+        if queues is None:
+            queues = self._loops[loop] = _LoopQueues()
+        return queues
+
+    async def _admit(self, request_class: str, limit_ids: tuple[int, ...]) -> Ticket:
+        queues = self._queues()
+        self._waiting += 1
+        try:
+            # One caller per class asks the books at a time, in arrival order; a cancelled
+            # waiter leaves the lock's queue without having taken anything.
+            async with queues.lock(request_class):
+                while True:
+                    changed = queues.changed
+                    ticket, wait = await self._ask(limit_ids)
+                    if ticket is not None:
+                        self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
+                        return ticket
+                    await self._wait(wait, changed)
+        finally:
+            self._waiting -= 1
+
+    async def _ask(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        # A books may await (Redis): if this caller is cancelled while the answer is on its
+        # way, an admission that still arrives is given back instead of holding a slot.
+        answer = asyncio.ensure_future(self.books.admit(limit_ids))
+        try:
+            return await asyncio.shield(answer)
+        except asyncio.CancelledError:
+            answer.add_done_callback(self._give_back)
+            raise
+
+    def _give_back(self, answer: asyncio.Future[tuple[Ticket | None, float]]) -> None:
+        if not answer.cancelled() and answer.exception() is None:
+            ticket, _ = answer.result()
+            if ticket is not None:
+                self.books.release(ticket)
+
+    async def _wait(self, seconds: float, changed: asyncio.Event) -> None:
+        """Sleep `seconds` (on the injected clock), or less if the books change meanwhile."""
+        waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(changed.wait())]
+        if seconds != float("inf"):
+            waiters.append(asyncio.ensure_future(self._sleep(seconds)))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def _wake_all(self) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for loop, queues in list(self._loops.items()):
+            if loop is running:
+                queues.wake()
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(queues.wake)
+
+    def _take_ticket(self) -> Ticket | None:
+        task = asyncio.current_task()
+        return self._in_flight.pop(task, None) if task is not None else None
+
+    def _match(self, observation: RateObservation, request_class: str) -> int | None:
+        """Which limit an observation describes: the one covering the class with the observed
+        window, else the only one covering the class (its window may have changed)."""
+        limit_ids = self.covering(observation.request_class or request_class)
+        if observation.window is not None:
+            for i in limit_ids:
+                if abs(self.limits[i].window - observation.window) <= 1e-9 * observation.window:
+                    return i
+        if len(limit_ids) == 1:
+            return limit_ids[0]
+        logger.debug("rate observation matches no single limit: %s", observation)
+        return None
+
+    def _server_wait(self, response: Response, observation: RateObservation | None) -> float | None:
+        seconds = self._retry_after(response) if self._retry_after is not None else None
+        if seconds is None:
+            seconds = retry_after_seconds(response.headers, now=self._clock())
+        if seconds is None and observation is not None and observation.reset_at is not None:
+            seconds = max(observation.reset_at - self._clock(), 0.0)
+        return seconds
+
+    def _names(self, limit_ids: Sequence[int]) -> str:
+        return ", ".join(self.limits[i].name for i in limit_ids)
+
+
+def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    bound = method()
+    if bound is not None:
+        bound()
+
+
+class BudgetPool:
+    """One `Budget` per (provider, credential) for every client that asks.
+
+    Budgets are held weakly: one lives as long as some client uses it, so a pool never grows
+    with credentials that are no longer in use.
+    """
+
+    def __init__(self) -> None:
+        self._budgets: weakref.WeakValueDictionary[tuple[str, str], Budget] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def get(
+        self, provider: str, credentials: Mapping[str, str] | str, build: Callable[[], Budget]
+    ) -> Budget:
+        key = (provider, credential_fingerprint(provider, credentials))
+        budget = self._budgets.get(key)
+        if budget is None:
+            budget = self._budgets[key] = build()
+        return budget
+
+    def for_adapter(
+        self,
+        adapter: Adapter,
+        credentials: Mapping[str, str] | str,
+        *,
+        overrides: Mapping[str, int | RateLimit] | None = None,
+        time_scale: float = 1.0,
+        **options: object,
+    ) -> Budget:
+        """The budget of this credential, built from the adapter on first use. Later callers
+        share it as it is; asking for other limits than it has is a configuration error."""
+        budget = self.get(
+            adapter.name,
+            credentials,
+            lambda: Budget.for_adapter(
+                adapter, overrides=overrides, time_scale=time_scale, **options
+            ),
+        )
+        if adapter_limits(adapter, overrides, time_scale) != budget.configured:
+            raise ConfigurationError(
+                f"{adapter.name}: this credential's budget already runs with other limits"
+            )
+        return budget
+
+    def __len__(self) -> int:
+        return len(self._budgets)
+
+
+# The one deliberate process-wide object in debtkit. The guarantee is per credential across
+# every client in the process, including clients built independently by unrelated code, and
+# that needs one place they all find. It holds no configuration and only weak references, so
+# it is empty whenever no client is alive; callers wanting isolation pass their own
+# `BudgetPool` or a `gate=`.
+_DEFAULT_POOL = BudgetPool()
+
+
+def default_pool() -> BudgetPool:
+    return _DEFAULT_POOL
+
+
+def gate_for(
+    adapter: Adapter,
+    credentials: Mapping[str, str],
+    gate: RequestGate | None = None,
+    *,
+    rate_overrides: Mapping[str, int | RateLimit] | None = None,
+    time_scale: float = 1.0,
+    pool: BudgetPool | None = None,
+) -> RequestGate:
+    """What an adapter's `connect()` puts in front of its transport: the caller's `gate` if
+    given, else the credential's shared budget from `pool` (the default pool)."""
+    if gate is not None:
+        return gate
+    return (pool or default_pool()).for_adapter(
+        adapter, credentials, overrides=rate_overrides, time_scale=time_scale
+    )
+
+
+class _NoBudget:
+    """A gate that admits everything at once: for callers who limit requests themselves."""
+
+    def __repr__(self) -> str:
+        return "NO_BUDGET"
+
+    async def before_attempt(self, request: Request) -> None:
+        return None
+
+    def after_response(self, request: Request, response: Response) -> None:
+        return None
+
+    def after_failure(self, request: Request, error: BaseException) -> None:
+        return None
+
+
+NO_BUDGET: RequestGate = _NoBudget()

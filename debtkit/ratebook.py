@@ -1,0 +1,466 @@
+"""Where a rate budget keeps its books: which attempts hold a slot of which limit, and until when.
+
+A `RateBook` answers one question atomically (may an attempt covered by these limits go now, and
+if not, how long until it might) and learns from every finished attempt. `MemoryRateBook` keeps
+the books in this process; `debtkit.redis_budget.RedisRateBook` keeps the same books in Redis so
+that several processes share one budget. `debtkit.budget.Budget` queues callers in front of
+either. The rules below hold for both:
+
+- Sliding limit: an attempt holds its slot from admission until `window` after its answer came
+  back. The server counted the request at some instant between sending and answering, so
+  whichever instant it used, its window has closed before the slot is reused: the budget never
+  exceeds the limit in any rolling window of the server's, whatever the latency. The cost is
+  one round-trip per window (milliseconds per hour). An attempt never reported back is assumed
+  over `open_ttl` seconds after it started.
+- Fixed limit: an attempt counts in every aligned window its span [sent, answered] touches, and
+  while in flight it counts against later windows too, since the server may place it there.
+- Skew margin: every slot is held `skew_margin` × window longer (and fixed windows are entered
+  that much later) to absorb clock drift and window bookkeeping we cannot see. 0.1% by default:
+  3.6 s per hour, 60 ms per minute, a thousandth of the throughput.
+- The server's word: an observation "limit L, remaining R" from the response to attempt r says
+  the server held L - R units at some instant during r. Units it held beyond ours are foreign
+  (another consumer of the account) and are reserved as phantoms until they must have left the
+  server's window (a window after r's answer; for a fixed window, its reset). Our own attempts
+  still in flight when r was answered may or may not have been counted, so they are not
+  subtracted: the estimate errs high. A lower count seen later does not release phantoms early:
+  the other consumer is usually just between two requests, and taking its slot would make it,
+  and then us, meet 429s. So the most foreign units seen within a window stay reserved, plus
+  `foreign_headroom` (1) spare unit while any are: another client's pace jitters, and its
+  retries race ours for every slot the window lets go. Near the window's edge the server may
+  have let go of an attempt we still hold, hiding a foreign unit: units that only a closer
+  reading of the edge suggests are reserved too, but only until the next observation (they are
+  mostly our own attempts, and holding them a window would waste a slot per window). A new L
+  or window from the server replaces the configured one.
+- Pause: a 429 stops admission on the limits that cover the rejected request until its
+  retry-after, for every caller of the budget.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import threading
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import attrs
+
+from debtkit.plugin import RateLimit, RateObservation
+
+__all__ = [
+    "DEFAULT_FOREIGN_HEADROOM",
+    "DEFAULT_OPEN_TTL",
+    "DEFAULT_SKEW_MARGIN",
+    "LimitUsage",
+    "MemoryRateBook",
+    "RateBook",
+    "Ticket",
+]
+
+DEFAULT_SKEW_MARGIN = 0.001  # fraction of each window
+DEFAULT_OPEN_TTL = 120.0  # seconds; above the transport's default total timeout of 60 s
+DEFAULT_FOREIGN_HEADROOM = 1  # units kept spare while another consumer is seen
+
+
+@attrs.frozen
+class Ticket:
+    """One admitted attempt: handed back to the books when the attempt ends."""
+
+    id: str
+    start: float  # on the books's clock
+    limits: tuple[int, ...]  # indexes into the books's limits
+
+
+@attrs.frozen
+class LimitUsage:
+    """One limit as the books sees it right now."""
+
+    name: str
+    limit: int
+    window: float
+    in_use: int  # our attempts holding a slot
+    foreign: int  # phantom slots reserved for another consumer of the account
+    paused_for: float  # seconds until a 429 pause ends
+    wait: float  # seconds until one more attempt could be admitted (inf: until one reports)
+
+    @property
+    def utilisation(self) -> float:
+        return min((self.in_use + self.foreign) / self.limit, 1.0) if self.limit else 1.0
+
+
+class RateBook(Protocol):
+    """The books behind a `Budget`; `admit` is atomic, the rest must never block."""
+
+    @property
+    def limits(self) -> tuple[RateLimit, ...]:
+        """The limits as currently known (the server may have replaced configured ones)."""
+        ...
+
+    async def admit(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        """Admit an attempt, or say how many seconds to wait before asking again."""
+        ...
+
+    def finish(
+        self,
+        ticket: Ticket | None,
+        *,
+        counted: bool,
+        observations: Sequence[tuple[int, RateObservation]] = (),
+        pause: tuple[tuple[int, ...], float] | None = None,
+    ) -> None:
+        """The attempt ended (`counted`: the server probably counted it); apply what it taught."""
+        ...
+
+    def release(self, ticket: Ticket) -> None:
+        """An admitted attempt that was never sent gives its slot back."""
+        ...
+
+    def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None: ...
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever the books change in a way that may let a waiter in."""
+        ...
+
+    async def usage(self) -> tuple[LimitUsage, ...]: ...
+
+    async def settle(self) -> None:
+        """Wait until every update handed over so far has landed."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@attrs.frozen
+class _Phantoms:
+    """Foreign units seen in one observation, reserved until `until`."""
+
+    units: int
+    until: float
+
+
+class _Book:
+    """One limit's books. Subclasses define how a slot is held."""
+
+    def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
+        self.rule = rule
+        self.skew_margin = skew_margin
+        self.open_ttl = open_ttl
+        self.foreign_headroom = DEFAULT_FOREIGN_HEADROOM
+        self.paused_until = -math.inf
+        # Only observations no other outlasts with as many units: sorted by `until`, with units
+        # falling, so the first one still valid is the largest reservation.
+        self.phantoms: list[_Phantoms] = []
+        # Units the latest observation may hide at the window's edge; replaced by the next one.
+        self.edge = _Phantoms(0, -math.inf)
+        self.open: dict[str, float] = {}  # ticket id -> start
+
+    @property
+    def margin(self) -> float:
+        return self.skew_margin * self.rule.window
+
+    def foreign_at(self, t: float) -> int:
+        seen = next((p.units for p in self.phantoms if p.until > t), 0)
+        return seen + (self.edge.units if self.edge.until > t else 0)
+
+    def phantom_ends(self) -> list[float]:
+        return [p.until for p in self.phantoms] + [self.edge.until]
+
+    def reserve(self, fresh: _Phantoms) -> None:
+        if any(p.units >= fresh.units and p.until >= fresh.until for p in self.phantoms):
+            return
+        kept = [p for p in self.phantoms if not (p.units <= fresh.units and p.until <= fresh.until)]
+        self.phantoms = sorted([*kept, fresh], key=lambda p: p.until)
+
+    def expire(self, now: float) -> None:
+        self.phantoms = [p for p in self.phantoms if p.until > now]
+        if self.edge.until <= now:
+            self.edge = _Phantoms(0, -math.inf)
+        for ticket_id, start in list(self.open.items()):
+            if start + self.open_ttl <= now:
+                self.close(ticket_id, start, start + self.open_ttl)
+
+    def free_at(self, now: float) -> float:
+        """The earliest time, as things stand, at which one more attempt fits (maybe now)."""
+        if self.paused_until > now:
+            return self.paused_until
+        if self.in_use(now) + self.foreign_at(now) < self.rule.limit:
+            return now
+        times, count_at = self.projection(now)
+        for t in times:
+            if t >= now and count_at(t) < self.rule.limit:
+                return t
+        return math.inf
+
+    def observe(self, obs: RateObservation, ticket: Ticket, end: float, counted: bool) -> None:
+        if obs.limit is not None and obs.limit > 0 and obs.limit != self.rule.limit:
+            self.rule = attrs.evolve(self.rule, limit=obs.limit)
+        if obs.window and not math.isclose(obs.window, self.rule.window, rel_tol=1e-9):
+            self.rule = attrs.evolve(self.rule, window=obs.window)
+        if obs.remaining is None:
+            return
+        used = self.rule.limit - obs.remaining
+        ours, ours_inside = self.ours_counted(ticket, end, counted)
+        until = self.phantoms_until(obs, end)
+        units = max(used - ours, 0)
+        if units:
+            self.reserve(_Phantoms(units + self.foreign_headroom, until))
+        self.edge = _Phantoms(max(used - ours_inside, 0) - units, until)
+
+    # -- defined per kind --------------------------------------------------------------------
+    def admit(self, ticket: Ticket) -> None:
+        raise NotImplementedError
+
+    def release(self, ticket: Ticket) -> None:
+        raise NotImplementedError
+
+    def close(self, ticket_id: str, start: float, end: float) -> None:
+        raise NotImplementedError
+
+    def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
+        """Times at which the count may drop, and the count an admission at time t would see."""
+        raise NotImplementedError
+
+    def in_use(self, now: float) -> int:
+        raise NotImplementedError
+
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+        """Our attempts the server held when it answered: all that may be, and those a closer
+        reading of the window's edge says it still held (at most as many)."""
+        raise NotImplementedError
+
+    def phantoms_until(self, obs: RateObservation, end: float) -> float:
+        raise NotImplementedError
+
+
+class _SlidingBook(_Book):
+    def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
+        super().__init__(rule, skew_margin, open_ttl)
+        self.closed: list[tuple[float, float]] = []  # heap of (answered, sent)
+
+    def hold(self, end: float) -> float:
+        return end + self.rule.window + self.margin
+
+    def expire(self, now: float) -> None:
+        super().expire(now)
+        while self.closed and self.hold(self.closed[0][0]) <= now:
+            heapq.heappop(self.closed)
+
+    def admit(self, ticket: Ticket) -> None:
+        self.open[ticket.id] = ticket.start
+
+    def release(self, ticket: Ticket) -> None:
+        self.open.pop(ticket.id, None)
+
+    def close(self, ticket_id: str, start: float, end: float) -> None:
+        if self.open.pop(ticket_id, None) is not None:
+            heapq.heappush(self.closed, (end, start))
+
+    def holds(self) -> list[float]:
+        ends = [end for end, _ in self.closed]
+        ends += [start + self.open_ttl for start in self.open.values()]
+        return sorted(self.hold(end) for end in ends)
+
+    def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
+        holds = self.holds()
+
+        def count_at(t: float) -> int:
+            return len(holds) - bisect_right(holds, t) + self.foreign_at(t)
+
+        return sorted({now, *holds, *self.phantom_ends()}), count_at
+
+    def in_use(self, now: float) -> int:
+        return len(self.closed) + len(self.open)
+
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+        # Every answered attempt still holding a slot may be held by the server too; but near
+        # the window's edge the server may already have let one go that we still hold, which
+        # would hide a foreign unit. The server received each attempt somewhere between sending
+        # and answering: the middle of each span tells which probably went.
+        seen = (ticket.start + end) / 2 - self.rule.window
+        inside = sum(1 for answered, sent in self.closed if (sent + answered) / 2 > seen)
+        rejected = 0 if counted else 1
+        return len(self.closed) - rejected, inside - rejected
+
+    def phantoms_until(self, obs: RateObservation, end: float) -> float:
+        until = end + self.rule.window
+        if obs.reset_at is not None:
+            until = max(until, obs.reset_at)
+        return until + self.margin
+
+
+class _FixedBook(_Book):
+    def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
+        super().__init__(rule, skew_margin, open_ttl)
+        self.charges: dict[int, int] = {}  # aligned window index -> attempts counted in it
+
+    def index(self, t: float) -> int:
+        return math.floor(t / self.rule.window)
+
+    def expire(self, now: float) -> None:
+        super().expire(now)
+        oldest = self.index(now - self.margin)
+        for k in [k for k in self.charges if k < oldest]:
+            del self.charges[k]
+
+    def charge(self, first: int, last: int) -> None:
+        for k in range(first, last + 1):
+            self.charges[k] = self.charges.get(k, 0) + 1
+
+    def admit(self, ticket: Ticket) -> None:
+        self.open[ticket.id] = ticket.start
+        self.charge(self.index(ticket.start - self.margin), self.index(ticket.start + self.margin))
+
+    def release(self, ticket: Ticket) -> None:
+        if self.open.pop(ticket.id, None) is not None:
+            first = self.index(ticket.start - self.margin)
+            for k in range(first, self.index(ticket.start + self.margin) + 1):
+                self.charges[k] = max(self.charges.get(k, 0) - 1, 0)
+
+    def close(self, ticket_id: str, start: float, end: float) -> None:
+        if self.open.pop(ticket_id, None) is not None:
+            self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
+
+    def ours_at(self, t: float) -> int:
+        """Our attempts the server may count in the busiest window an admission at t touches."""
+        windows = range(self.index(t - self.margin), self.index(t + self.margin) + 1)
+        in_flight = [self.index(start + self.margin) for start in self.open.values()]
+        return max(self.charges.get(k, 0) + sum(1 for i in in_flight if i < k) for k in windows)
+
+    def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
+        k = self.index(now + self.margin)
+        boundaries = [(k + n) * self.rule.window + self.margin for n in (1, 2)]
+        times = sorted({now, *boundaries, *self.phantom_ends()})
+        return times, lambda t: self.ours_at(t) + self.foreign_at(t)
+
+    def in_use(self, now: float) -> int:
+        return self.ours_at(now)
+
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+        # Attempts still in flight and charged to the observed window may not be counted yet.
+        k = self.index(end)
+
+        def charged_to_k(start: float, end: float) -> bool:
+            return self.index(start - self.margin) <= k <= self.index(end + self.margin)
+
+        in_flight = sum(1 for s in self.open.values() if charged_to_k(s, s))
+        rejected = 0 if counted or not charged_to_k(ticket.start, end) else 1
+        ours = self.charges.get(k, 0) - in_flight - rejected
+        return ours, ours
+
+    def phantoms_until(self, obs: RateObservation, end: float) -> float:
+        until = (self.index(end) + 1) * self.rule.window
+        if obs.reset_at is not None:
+            until = obs.reset_at
+        return until + self.margin
+
+
+def _book(rule: RateLimit, skew_margin: float, open_ttl: float) -> _Book:
+    kind = _SlidingBook if rule.kind == "sliding" else _FixedBook
+    return kind(rule, skew_margin, open_ttl)
+
+
+class MemoryRateBook:
+    """The books of one process. Thread-safe, so clients on several event loops can share it."""
+
+    def __init__(
+        self,
+        limits: Sequence[RateLimit],
+        *,
+        clock: Callable[[], float],
+        skew_margin: float = DEFAULT_SKEW_MARGIN,
+        open_ttl: float = DEFAULT_OPEN_TTL,
+        foreign_headroom: int = DEFAULT_FOREIGN_HEADROOM,
+    ) -> None:
+        self._clock = clock
+        self._books = [_book(rule, skew_margin, open_ttl) for rule in limits]
+        for book in self._books:
+            book.foreign_headroom = foreign_headroom
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def limits(self) -> tuple[RateLimit, ...]:
+        return tuple(book.rule for book in self._books)
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in self._listeners:
+            callback()
+
+    async def admit(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        with self._lock:
+            now = self._clock()
+            books = [self._books[i] for i in limit_ids]
+            for book in books:
+                book.expire(now)
+            ready = max((book.free_at(now) for book in books), default=now)
+            if ready > now:
+                return None, ready - now
+            ticket = Ticket(str(next(self._ids)), now, limit_ids)
+            for book in books:
+                book.admit(ticket)
+            return ticket, 0.0
+
+    def finish(
+        self,
+        ticket: Ticket | None,
+        *,
+        counted: bool,
+        observations: Sequence[tuple[int, RateObservation]] = (),
+        pause: tuple[tuple[int, ...], float] | None = None,
+    ) -> None:
+        with self._lock:
+            now = self._clock()
+            if ticket is not None:
+                for i in ticket.limits:
+                    self._books[i].close(ticket.id, ticket.start, now)
+                for i, obs in observations:
+                    self._books[i].observe(obs, ticket, now, counted)
+            if pause is not None:
+                self._pause(pause[0], now + pause[1])
+        self._changed()
+
+    def release(self, ticket: Ticket) -> None:
+        with self._lock:
+            for i in ticket.limits:
+                self._books[i].release(ticket)
+        self._changed()
+
+    def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None:
+        with self._lock:
+            self._pause(limit_ids, self._clock() + seconds)
+        self._changed()
+
+    def _pause(self, limit_ids: tuple[int, ...], until: float) -> None:
+        for i in limit_ids:
+            self._books[i].paused_until = max(self._books[i].paused_until, until)
+
+    async def usage(self) -> tuple[LimitUsage, ...]:
+        with self._lock:
+            now = self._clock()
+            rows = []
+            for book in self._books:
+                book.expire(now)
+                rows.append(
+                    LimitUsage(
+                        name=book.rule.name,
+                        limit=book.rule.limit,
+                        window=book.rule.window,
+                        in_use=book.in_use(now),
+                        foreign=book.foreign_at(now),
+                        paused_for=max(book.paused_until - now, 0.0),
+                        wait=book.free_at(now) - now,
+                    )
+                )
+            return tuple(rows)
+
+    async def settle(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
