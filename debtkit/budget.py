@@ -195,6 +195,7 @@ class Budget:
             weakref.WeakKeyDictionary()
         )
         self._admitted: dict[str, int] = {}
+        self._covering: dict[str, tuple[int, ...]] = {}
         self._waiting = 0
         # Held weakly so the books keeps no budget alive (the pool relies on that).
         wake = weakref.WeakMethod(self._wake_all)
@@ -227,9 +228,12 @@ class Budget:
         return self.books.limits
 
     def covering(self, request_class: str) -> tuple[int, ...]:
-        return tuple(
-            i for i, r in enumerate(self.books.limits) if request_class in r.request_classes
-        )
+        found = self._covering.get(request_class)
+        if found is None:
+            found = self._covering[request_class] = tuple(
+                i for i, r in enumerate(self.books.limits) if request_class in r.request_classes
+            )
+        return found
 
     # -- RequestGate ---------------------------------------------------------------------------
     async def before_attempt(self, request: Request) -> None:
@@ -299,6 +303,14 @@ class Budget:
 
     async def _admit(self, request_class: str, limit_ids: tuple[int, ...]) -> Ticket:
         queues = self._queues()
+        admit_now = getattr(self.books, "admit_now", None)
+        if admit_now is not None and not queues.lock(request_class).locked():
+            # Nobody queued for this class and the books answer synchronously: take the slot
+            # without a task, a lock or a loop turn (first-come order is not at stake).
+            ticket, _ = admit_now(limit_ids)
+            if ticket is not None:
+                self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
+                return ticket  # type: ignore[no-any-return]
         self._waiting += 1
         try:
             # One caller per class asks the books at a time, in arrival order; a cancelled

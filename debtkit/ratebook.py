@@ -174,12 +174,18 @@ class _Book:
         self.phantoms = sorted([*kept, fresh], key=lambda p: p.until)
 
     def expire(self, now: float) -> None:
-        self.phantoms = [p for p in self.phantoms if p.until > now]
+        if self.phantoms and self.phantoms[0].until <= now:  # sorted by `until`
+            self.phantoms = [p for p in self.phantoms if p.until > now]
         if self.edge.until <= now:
             self.edge = _Phantoms(0, -math.inf)
-        for ticket_id, start in list(self.open.items()):
-            if start + self.open_ttl <= now:
-                self.close(ticket_id, start, start + self.open_ttl)
+        # `open` is in admission order, so the overdue tickets are at its front.
+        overdue = []
+        for ticket_id, start in self.open.items():
+            if start + self.open_ttl > now:
+                break
+            overdue.append((ticket_id, start))
+        for ticket_id, start in overdue:
+            self.close(ticket_id, start, start + self.open_ttl)
 
     def free_at(self, now: float) -> float:
         """The earliest time, as things stand, at which one more attempt fits (maybe now)."""
@@ -294,6 +300,9 @@ class _FixedBook(_Book):
     def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
         super().__init__(rule, skew_margin, open_ttl)
         self.charges: dict[int, int] = {}  # aligned window index -> attempts counted in it
+        # In-flight ticket id -> the last window its admission was charged to; kept beside
+        # `open` so `ours_at`, run on every admission, does no arithmetic per ticket.
+        self.open_window: dict[str, int] = {}
 
     def index(self, t: float) -> int:
         return math.floor(t / self.rule.window)
@@ -310,23 +319,33 @@ class _FixedBook(_Book):
 
     def admit(self, ticket: Ticket) -> None:
         self.open[ticket.id] = ticket.start
-        self.charge(self.index(ticket.start - self.margin), self.index(ticket.start + self.margin))
+        last = self.index(ticket.start + self.margin)
+        self.open_window[ticket.id] = last
+        self.charge(self.index(ticket.start - self.margin), last)
 
     def release(self, ticket: Ticket) -> None:
+        self.open_window.pop(ticket.id, None)
         if self.open.pop(ticket.id, None) is not None:
             first = self.index(ticket.start - self.margin)
             for k in range(first, self.index(ticket.start + self.margin) + 1):
                 self.charges[k] = max(self.charges.get(k, 0) - 1, 0)
 
     def close(self, ticket_id: str, start: float, end: float) -> None:
+        self.open_window.pop(ticket_id, None)
         if self.open.pop(ticket_id, None) is not None:
             self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
 
     def ours_at(self, t: float) -> int:
         """Our attempts the server may count in the busiest window an admission at t touches."""
-        windows = range(self.index(t - self.margin), self.index(t + self.margin) + 1)
-        in_flight = [self.index(start + self.margin) for start in self.open.values()]
-        return max(self.charges.get(k, 0) + sum(1 for i in in_flight if i < k) for k in windows)
+        margin = self.margin
+        first, last = self.index(t - margin), self.index(t + margin)
+        charges = self.charges
+        if not self.open_window:
+            return max(charges.get(k, 0) for k in range(first, last + 1))
+        in_flight = self.open_window.values()
+        return max(
+            charges.get(k, 0) + sum(1 for i in in_flight if i < k) for k in range(first, last + 1)
+        )
 
     def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
         k = self.index(now + self.margin)
@@ -393,6 +412,10 @@ class MemoryRateBook:
             callback()
 
     async def admit(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        return self.admit_now(limit_ids)
+
+    def admit_now(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        """`admit` without awaiting: these books answer at once (the budget's fast path)."""
         with self._lock:
             now = self._clock()
             books = [self._books[i] for i in limit_ids]

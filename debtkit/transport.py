@@ -14,11 +14,10 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
-from multidict import CIMultiDict, CIMultiDictProxy
 
 from debtkit import jsonutil
 from debtkit._version import __version__
@@ -192,6 +191,8 @@ class Transport:
         self._timeouts = timeouts or Timeouts()
         agent = f"debtkit/{__version__} aiohttp/{aiohttp.__version__}"
         self._user_agent = f"{agent} {user_agent}" if user_agent else agent
+        self._headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
+        self._base_path = urlsplit(self.base_url).path
 
     def __repr__(self) -> str:
         return f"Transport(provider={self.provider!r}, base_url={self.base_url!r})"
@@ -202,9 +203,15 @@ class Transport:
         return f"{parts.scheme}://{parts.netloc}"
 
     def url(self, path: str) -> str:
-        if urlsplit(path).scheme:
+        if "://" in path:
             return path
-        return urljoin(self.base_url, path.lstrip("/"))
+        return self.base_url + path.lstrip("/")
+
+    def _path(self, path: str) -> str:
+        """The URL path of a request, for messages and logs (no query, no host)."""
+        if "://" in path:
+            return urlsplit(path).path
+        return self._base_path + path.lstrip("/").split("?", 1)[0]
 
     def session(self) -> aiohttp.ClientSession:
         # Created lazily so the transport can be built outside a running loop.
@@ -278,7 +285,7 @@ class Transport:
         return response
 
     async def _exchange(self, request: Request) -> Response:
-        headers = CIMultiDict({"User-Agent": self._user_agent, "Accept": "application/json"})
+        headers = dict(self._headers)
         if request.authenticated and self.auth is not None:
             headers.update(await self.auth.headers(self))
         headers.update(request.headers)
@@ -289,7 +296,7 @@ class Transport:
         elif request.form is not None:
             data = dict(request.form)
         url = self.url(request.path)
-        path = urlsplit(url).path
+        path = self._path(request.path)
         started = time.monotonic()
         try:
             async with self.session().request(
@@ -299,22 +306,23 @@ class Transport:
                 data=data,
                 headers=headers,
             ) as raw:
-                text = await raw.text()
-                response = _response(request.method, path, raw.status, raw.headers, text, started)
+                content = await raw.read()
+                response = _response(request.method, path, raw, content, started)
         except asyncio.TimeoutError:
             raise RequestTimeoutError(self.provider, request.method, path, "timed out") from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             reason = type(exc).__name__
             raise ConnectionFailedError(self.provider, request.method, path, reason) from None
-        logger.debug(
-            "%s %s %s -> %s in %.3fs (request id %s)",
-            self.provider,
-            request.method,
-            path,
-            response.status,
-            response.elapsed,
-            response.request_id,
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s %s -> %s in %.3fs (request id %s)",
+                self.provider,
+                request.method,
+                path,
+                response.status,
+                response.elapsed,
+                response.request_id,
+            )
         return response
 
 
@@ -331,19 +339,15 @@ def _query(params: Params | None) -> list[tuple[str, str]] | None:
 
 
 def _response(
-    method: str,
-    path: str,
-    status: int,
-    headers: CIMultiDictProxy[str],
-    text: str,
-    started: float,
+    method: str, path: str, raw: aiohttp.ClientResponse, content: bytes, started: float
 ) -> Response:
+    headers = raw.headers  # an immutable view, kept as is
     body: Any = None
-    if text:
+    if content:
         try:
-            body = jsonutil.loads(text)
+            body = jsonutil.loads(content)
         except ValueError:
-            body = text
+            body = content.decode(raw.get_encoding(), errors="replace")
     request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
     if request_id is None and isinstance(body, Mapping):
         trace = body.get("traceId") or body.get("request_id")
@@ -351,8 +355,8 @@ def _response(
     return Response(
         method=method.upper(),
         path=path,
-        status=status,
-        headers=CIMultiDictProxy(CIMultiDict(headers)),
+        status=raw.status,
+        headers=headers,
         body=body,
         request_id=request_id,
         elapsed=time.monotonic() - started,
