@@ -42,6 +42,7 @@ from debtkit.errors import (
     Problem,
     ValidationError,
 )
+from debtkit.exactly_once import is_ambiguous
 from debtkit.files import Row
 from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.model import Case, Debt
@@ -58,8 +59,8 @@ class Outcome(str, enum.Enum):
     CREATED = "created"
     ALREADY_CREATED = "already_created"  # an earlier run, or the provider, already had it
     INVALID = "invalid"  # refused locally, not sent
-    REJECTED = "rejected"  # refused by the provider
-    AMBIGUOUS = "ambiguous"  # may or may not exist at the provider
+    REJECTED = "rejected"  # refused by the provider (a 4xx: it did not take the debt)
+    AMBIGUOUS = "ambiguous"  # may or may not exist (no answer, or a 5xx): a rerun looks it up
     CHANGED = "changed"  # same reference, other content than what was sent before
     DUPLICATE = "duplicate"  # the same reference appears earlier in this input
 
@@ -256,9 +257,9 @@ class _Run:
             )
         if isinstance(error, ValidationError):
             state, outcome = LedgerState.INVALID, Outcome.INVALID
-        elif isinstance(error, APIStatusError):
+        elif isinstance(error, APIStatusError) and not is_ambiguous(error):
             state, outcome = LedgerState.REJECTED, Outcome.REJECTED
-        else:  # ambiguous writes, transport failures, missing results: it may exist
+        else:  # ambiguous writes, transport failures, 5xx, missing results: it may exist
             state, outcome = LedgerState.AMBIGUOUS, Outcome.AMBIGUOUS
             error = error or AmbiguousWriteError(self.provider, [item.ref], "no outcome")
         record = (item.ref, item.digest, state, None, str(error))

@@ -8,7 +8,7 @@ import attrs
 
 from debtkit import Debt
 from debtkit.bulk import BulkResult, Outcome, Progress, bulk_import
-from debtkit.errors import Problem
+from debtkit.errors import Problem, ServerError
 from debtkit.files import Row
 from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.sample import sample_debts
@@ -167,6 +167,20 @@ async def test_rejected_debt_is_sent_again_on_rerun(tmp_path: Path) -> None:
     provider.fail_before = None
     (result,) = await run(provider, [debt], ledger=tmp_path / "l.sqlite")
     assert result.outcome is Outcome.CREATED
+
+
+async def test_server_error_outlasting_retries_is_ambiguous_and_looked_up_on_rerun(
+    tmp_path: Path,
+) -> None:
+    (debt,) = debts(1)
+    failure = ServerError("unavailable", provider="fake", method="POST", path="/debts", status=503)
+    provider = FakeProvider(fail_before=lambda d: failure)
+    (first,) = await run(provider, [debt], ledger=tmp_path / "l.sqlite")
+    provider.fail_before = None
+    (second,) = await run(provider, [debt], ledger=tmp_path / "l.sqlite")
+    assert (first.outcome, first.error_type) == (Outcome.AMBIGUOUS, "ServerError")
+    assert second.outcome is Outcome.CREATED
+    assert provider.find_calls == [debt.creditor_reference]
 
 
 async def test_batch_capable_provider_gets_full_batches() -> None:
