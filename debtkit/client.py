@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TypeVar
 
-from debtkit.errors import ValidationError
 from debtkit.model import Debt
 from debtkit.transport import Transport
 from debtkit.validation import CheckedDebt, PolicyRule, Validator
@@ -43,10 +42,7 @@ class BaseClient:
 
     def validated(self, debt: Debt) -> Debt:
         """The normalised debt, or `ValidationError` with every problem; no request is made."""
-        checked = self.validator.check(debt)
-        if checked.problems:
-            raise ValidationError(checked.problems)
-        return checked.debt
+        return self.validator.validate(debt)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

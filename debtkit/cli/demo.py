@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from debtkit.bulk import BulkResult, Outcome
+from aiohttp import web
+
+from debtkit.bulk import BulkResult, Outcome, bulk_import
 from debtkit.cli.commands import EXAMPLE, cost_lines
 from debtkit.cli.output import ProgressDisplay, Summary
 from debtkit.files import read_debts
@@ -26,8 +28,6 @@ PROVIDERS = ("getbill", "debitura")
 async def _import_into(
     name: str, registry: Registry, path: Path, folder: Path, time_scale: float
 ) -> Summary:
-    from debtkit.bulk import bulk_import
-
     adapter = registry.get(name)
     total = sum(1 for _ in read_debts(path))
     for line in cost_lines(adapter, read_debts(path)):
@@ -39,7 +39,7 @@ async def _import_into(
     async with SimulatorServer(app) as server:
         # The budget runs on the simulator's compressed clock, so limits hold as documented.
         options: dict[str, Any] = {"base_url": server.base_url, "time_scale": time_scale}
-        options.update(_connect_options(app, adapter.name))
+        options["credentials"] = _credentials(app, adapter.name)
         with ProgressDisplay(name, total) as display:
             async with adapter.connect(**options) as client:
                 async for result in bulk_import(
@@ -60,11 +60,11 @@ async def _import_into(
     return summary
 
 
-def _connect_options(app: Any, provider: str) -> dict[str, Any]:
-    stored = app.get(CREDENTIALS) if hasattr(app, "get") else None
+def _credentials(app: web.Application, provider: str) -> dict[str, str]:
+    stored = app.get(CREDENTIALS)
     if not stored:
         raise RuntimeError(f"the {provider} simulator does not publish its credentials")
-    return {"credentials": dict(stored)}
+    return dict(stored)
 
 
 async def _demo(registry: Registry, time_scale: float) -> int:

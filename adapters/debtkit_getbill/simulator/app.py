@@ -51,6 +51,7 @@ from debtkit_getbill.simulator.state import (
 )
 from debtkit_getbill.simulator.validation import (
     BOOL_FIELDS,
+    Checked,
     amount_text,
     check_create,
     check_update,
@@ -271,17 +272,27 @@ def _expensive_body(destination: Destination) -> dict[str, Any]:
     }
 
 
-async def _create(request: web.Request) -> web.Response:
-    _require(request, "debts:write")
+async def _checked_body(
+    request: web.Request, check: Callable[[Mapping[str, Any]], Checked]
+) -> Checked | web.Response:
+    """The write's body checked as GetBill does, or the error response refusing it."""
     body = await _body(request)
     if not isinstance(body, Mapping):
         return _error(400, "Invalid JSON payload")
-    checked = check_create(body)
+    checked = check(body)
     if checked.errors:
         return _error(400, "Validation failed", checked.errors)
     if checked.expensive is not None:
         details = _expensive_body(checked.expensive)
         return _error(422, details.pop("message"), details)
+    return checked
+
+
+async def _create(request: web.Request) -> web.Response:
+    _require(request, "debts:write")
+    checked = await _checked_body(request, check_create)
+    if isinstance(checked, web.Response):
+        return checked
     record = _store(_state(request), checked.values)
     return _json({"error": False, "message": "Debt created successfully", "data": record}, 201)
 
@@ -367,15 +378,9 @@ async def _get(request: web.Request) -> web.Response:
 async def _update(request: web.Request) -> web.Response:
     _require(request, "debts:write")
     record = _found(request)
-    body = await _body(request)
-    if not isinstance(body, Mapping):
-        return _error(400, "Invalid JSON payload")
-    checked = check_update(body)
-    if checked.errors:
-        return _error(400, "Validation failed", checked.errors)
-    if checked.expensive is not None:
-        details = _expensive_body(checked.expensive)
-        return _error(422, details.pop("message"), details)
+    checked = await _checked_body(request, check_update)
+    if isinstance(checked, web.Response):
+        return checked
     changes = dict(checked.values)
     if "amount" in changes:
         changes["amount_text"] = amount_text(changes["amount"])
