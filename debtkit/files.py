@@ -24,7 +24,7 @@ from debtkit.conversion import structure
 from debtkit.errors import Problem, ValidationError
 from debtkit.model import Debt
 
-__all__ = ["CSV_COLUMNS", "Row", "read_csv", "read_debts", "read_jsonl"]
+__all__ = ["CSV_COLUMNS", "Row", "count_rows", "read_csv", "read_debts", "read_jsonl"]
 
 CSV_COLUMNS = (
     "creditor_reference", "amount", "currency", "invoice_date", "due_date", "description",
@@ -108,6 +108,14 @@ def read_csv(path: str | Path, columns: Mapping[str, str] | None = None) -> Iter
             if problems:
                 row = Row(line, None, (*problems, *row.problems))
             yield row
+
+
+def count_rows(path: str | Path) -> int:
+    """How many rows `read_debts` will yield, without structuring any (for progress totals)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        if Path(path).suffix.lower() == ".csv":
+            return sum(1 for _ in csv.DictReader(handle))
+        return sum(1 for line in handle if line.strip())
 
 
 def read_debts(path: str | Path, columns: Mapping[str, str] | None = None) -> Iterator[Row]:

@@ -19,7 +19,7 @@ from debtkit.bulk import bulk_import
 from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
-from debtkit.files import Row, read_debts
+from debtkit.files import Row, count_rows, read_debts
 from debtkit.plugin import Adapter
 from debtkit.registry import Registry
 from debtkit.simulator import CREDENTIALS, SimulatorServer
@@ -112,7 +112,7 @@ async def run_import(
     batch_size: int = 1000,
 ) -> Summary:
     summary = Summary()
-    total = sum(1 for _ in read_debts(path, column_map))
+    total = count_rows(path)
     with ResultsFile(results) as out, ProgressDisplay(adapter.name, total) as display:
         async with adapter.connect(**connect_options) as client:
             stream = bulk_import(

@@ -18,7 +18,7 @@ from aiohttp import web
 from debtkit.bulk import BulkResult, Outcome, bulk_import
 from debtkit.cli.commands import EXAMPLE, cost_lines
 from debtkit.cli.output import ProgressDisplay, Summary
-from debtkit.files import read_debts
+from debtkit.files import count_rows, read_debts
 from debtkit.registry import Registry
 from debtkit.simulator import CREDENTIALS, SimulatorServer
 
@@ -29,7 +29,7 @@ async def _import_into(
     name: str, registry: Registry, path: Path, folder: Path, time_scale: float
 ) -> Summary:
     adapter = registry.get(name)
-    total = sum(1 for _ in read_debts(path))
+    total = count_rows(path)
     for line in cost_lines(adapter, read_debts(path)):
         print(f"{name}: {line}")
     summary = Summary()
@@ -74,7 +74,7 @@ async def _demo(registry: Registry, time_scale: float) -> int:
         as_file(files("debtkit.data").joinpath(EXAMPLE)) as path,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        print(f"debtkit demo: importing {sum(1 for _ in read_debts(path))} debts from {EXAMPLE}")
+        print(f"debtkit demo: importing {count_rows(path)} debts from {EXAMPLE}")
         for name in PROVIDERS:
             await _import_into(name, registry, Path(path), Path(tmp), time_scale)
     return 0

@@ -99,3 +99,15 @@ def test_suffix_picks_the_reader(tmp_path: Path) -> None:
     )
     (row,) = read_debts(source)
     assert row.debt is not None
+
+
+def test_count_rows_matches_what_read_debts_yields(tmp_path: Path) -> None:
+    from debtkit.files import count_rows
+
+    jsonl = tmp_path / "d.jsonl"
+    jsonl.write_text('{"creditor_reference": "R"}\n\n{not json\n')
+    source = write_csv(
+        tmp_path / "d.csv", [{"creditor_reference": "A\\nB"}, {"creditor_reference": "C"}]
+    )
+    assert count_rows(jsonl) == len(list(read_debts(jsonl))) == 2
+    assert count_rows(source) == len(list(read_debts(source))) == 2
