@@ -335,6 +335,15 @@ class _FixedBook(_Book):
         if self.open.pop(ticket_id, None) is not None:
             self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
 
+    def free_at(self, now: float) -> float:
+        # Within `margin` of a boundary an admission is charged to both windows, and what is
+        # left of the ending window cannot be used without that: wait for the band to end
+        # (at most 2 x margin) and charge the new window alone.
+        last = self.index(now + self.margin)
+        if self.index(now - self.margin) != last:
+            return max(super().free_at(now), last * self.rule.window + self.margin)
+        return super().free_at(now)
+
     def ours_at(self, t: float) -> int:
         """Our attempts the server may count in the busiest window an admission at t touches."""
         margin = self.margin

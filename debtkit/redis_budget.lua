@@ -150,7 +150,7 @@ local function in_use(r)
 end
 
 -- The earliest time, as things stand, at which one more attempt fits under r (maybe now).
-local function free_at(r)
+local function free_at_unbanded(r)
   local paused = tonumber(redis.call('GET', r.key .. 'pause') or '0')
   if paused > now then return paused end
   local phantoms = phantom_list(r)
@@ -180,6 +180,19 @@ local function free_at(r)
     if x >= now and count_at(x) < r.limit then return x end
   end
   return now + open_ttl + r.window  -- waiting on answers not yet reported
+end
+
+-- As in debtkit/ratebook.py: within the margin of a fixed boundary an admission would be
+-- charged to both windows, so it waits for the band to end and charges the new one alone.
+local function free_at(r)
+  local ready = free_at_unbanded(r)
+  if r.kind == 'f' then
+    local last = index(r, now + r.margin)
+    if index(r, now - r.margin) ~= last then
+      return math.max(ready, last * r.window + r.margin)
+    end
+  end
+  return ready
 end
 
 local function observe(r, start, counted, limit, remaining, reset_at, window)
