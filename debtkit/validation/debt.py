@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from debtkit.conversion import structure
 from debtkit.errors import ConfigurationError, Problem, ValidationError
-from debtkit.model import Address, Debt, Debtor, DebtorKind
+from debtkit.model import Address, AgeBreakdown, Debt, Debtor, DebtorKind
 from debtkit.validation import rules
 
 __all__ = ["CheckedDebt", "PolicyRule", "Validator", "load_debt", "validate_debt"]
@@ -44,21 +45,14 @@ class CheckedDebt:
         return not self.problems
 
 
-def _with(obj: T, **changes: object) -> T:
-    """`attrs.evolve`, skipped when nothing changes (it is the validator's main cost)."""
-    for name, value in changes.items():
-        if getattr(obj, name) != value:
-            return attrs.evolve(obj, **changes)  # type: ignore[misc]
-    return obj
-
-
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def run(self, path: str, check: Callable[[], T]) -> T | None:
+    def run(self, path: str, check: Callable[..., T], *args: Any) -> T | None:
+        # Arguments, not closures: this runs several times per debt on bulk imports.
         try:
-            return check()
+            return check(*args)
         except rules.RuleViolation as exc:
             self.problems.append(Problem(path, exc.code, exc.message))
             return None
@@ -90,7 +84,11 @@ class Validator:
     def check(self, debt: Debt) -> CheckedDebt:
         found = _Collector()
         normalised = self._objective(debt, found)
+        if not self._rules:
+            return CheckedDebt(normalised, tuple(found.problems))
         policy = [problem for rule in self._rules for problem in rule.check(normalised)]
+        if not policy:
+            return CheckedDebt(normalised, tuple(found.problems))
         # A provider's rule says more precisely what is wrong with a field than the generic
         # check (GetBill's "069X mobiles unsupported" versus "invalid French number").
         specific = {problem.path for problem in policy}
@@ -106,76 +104,79 @@ class Validator:
     def _objective(self, debt: Debt, found: _Collector) -> Debt:
         if not debt.creditor_reference.strip():
             found.add("creditor_reference", "required", "must not be empty")
-        currency = found.run("currency", lambda: rules.normalize_currency(debt.currency))
-        found.run("amount", lambda: rules.check_amount(debt.amount, currency))
+        currency = found.run("currency", rules.normalize_currency, debt.currency)
+        found.run("amount", rules.check_amount, debt.amount, currency)
         if debt.invoice_date and debt.due_date:
             found.run(
                 "due_date",
-                lambda: rules.check_date_order(
-                    debt.invoice_date,  # type: ignore[arg-type]
-                    debt.due_date,  # type: ignore[arg-type]
-                    "must not be before the invoice date",
-                ),
+                rules.check_date_order,
+                debt.invoice_date,
+                debt.due_date,
+                "must not be before the invoice date",
             )
-        iban = debt.iban and found.run("iban", lambda: rules.normalize_iban(debt.iban or ""))
-        self._check_overdue(debt, found)
+        iban = debt.iban and found.run("iban", rules.normalize_iban, debt.iban)
+        if debt.overdue is not None:
+            self._check_overdue(debt.overdue, debt.amount, found)
         for key, value in debt.metadata.items():
-            found.run(f"metadata.{key}", lambda v=value: rules.check_json_value(v))  # type: ignore[misc]
+            if not rules.is_json_value(value):
+                found.add(f"metadata.{key}", "not_json", "must be JSON data")
         for provider, options in debt.options.items():
-            found.run(f"options.{provider}", lambda o=options: rules.check_json_value(dict(o)))  # type: ignore[misc]
-        return _with(
-            debt,
-            currency=currency or debt.currency,
-            iban=iban or debt.iban,
-            debtor=self._debtor(debt.debtor, found),
-        )
+            if not rules.is_json_value(options if isinstance(options, dict) else dict(options)):
+                found.add(f"options.{provider}", "not_json", "must be JSON data")
+        currency = currency or debt.currency
+        iban = iban or debt.iban
+        debtor = self._debtor(debt.debtor, found)
+        # attrs.evolve costs more than all the checks above: only pay it for a change.
+        if currency == debt.currency and iban == debt.iban and debtor is debt.debtor:
+            return debt
+        return attrs.evolve(debt, currency=currency, iban=iban, debtor=debtor)
 
-    def _check_overdue(self, debt: Debt, found: _Collector) -> None:
-        if debt.overdue is None:
-            return
-        age = debt.overdue
+    @staticmethod
+    def _check_overdue(age: AgeBreakdown, amount: Decimal, found: _Collector) -> None:
         buckets = [
             ("overdue.over_24_months", age.over_24_months),
             ("overdue.over_12_months", age.over_12_months),
             ("overdue.over_6_months", age.over_6_months),
-            ("amount", debt.amount),
+            ("amount", amount),
         ]
-        present = [(path, value) for path, value in buckets if value is not None]
-        for path, value in present[:-1]:
-            if value < 0:
+        for path, value in buckets[:-1]:  # the amount's own checks report under "amount"
+            if value is not None and not value.is_finite():
+                found.add(path, "not_finite", "must be a finite number")
+            elif value is not None and value < 0:
                 found.add(path, "negative", "must not be negative")
+        present = [
+            (path, value) for path, value in buckets if value is not None and value.is_finite()
+        ]
         for (path, older), (bigger, total) in itertools.pairwise(present):
-            if total is not None and older is not None and older > total:
+            if older > total:
                 found.add(path, "age_order", f"must not exceed {bigger}")
 
     def _debtor(self, debtor: Debtor, found: _Collector) -> Debtor:
         if debtor.kind is DebtorKind.COMPANY and not (debtor.company_name or "").strip():
             found.add("debtor.company_name", "required", "a company debtor needs its name")
-        if debtor.kind is DebtorKind.PERSON and not debtor.name:
+        if debtor.kind is DebtorKind.PERSON and not (debtor.first_name or debtor.last_name):
             found.add("debtor.last_name", "required", "a person debtor needs a name")
         address, country = self._address(debtor.address, found)
-        region = country or self._default_region
-        phone = debtor.phone and found.run(
-            "debtor.phone", lambda: rules.normalize_phone(debtor.phone or "", region).e164
+        phone = debtor.phone
+        if phone:
+            parsed = found.run(
+                "debtor.phone", rules.normalize_phone, phone, country or self._default_region
+            )
+            phone = parsed.e164 if parsed is not None else phone
+        email = debtor.email and (
+            found.run("debtor.email", rules.check_email, debtor.email) or debtor.email
         )
-        email = debtor.email and found.run(
-            "debtor.email", lambda: rules.check_email(debtor.email or "")
-        )
-        return _with(
-            debtor,
-            phone=phone or debtor.phone,
-            email=email or debtor.email,
-            address=address,
-        )
+        if phone == debtor.phone and email == debtor.email and address is debtor.address:
+            return debtor
+        return attrs.evolve(debtor, phone=phone, email=email, address=address)
 
-    def _address(
-        self, address: Address | None, found: _Collector
-    ) -> tuple[Address | None, str | None]:
+    @staticmethod
+    def _address(address: Address | None, found: _Collector) -> tuple[Address | None, str | None]:
         """The normalised address and its resolved country, if it resolved."""
         if address is None:
             return None, None
         country = address.country and found.run(
-            "debtor.address.country", lambda: rules.resolve_country(address.country or "")
+            "debtor.address.country", rules.resolve_country, address.country
         )
         state = address.state
         if state and country:
@@ -183,7 +184,9 @@ class Validator:
             if resolved is None and country == "US":
                 found.add("debtor.address.state", "unknown_state", "is not a US state")
             state = resolved or state
-        return _with(address, country=country or address.country, state=state), country
+        if state == address.state and (not country or country == address.country):
+            return address, country
+        return attrs.evolve(address, country=country or address.country, state=state), country
 
 
 def validate_debt(debt: Debt, rules: Sequence[PolicyRule] = (), **options: Any) -> Debt:

@@ -7,6 +7,7 @@ message that never repeats the offending value (it may be personal data).
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import re
 from decimal import Decimal
@@ -27,6 +28,7 @@ __all__ = [
     "check_email",
     "check_json_value",
     "currency_exponent",
+    "is_json_value",
     "normalize_currency",
     "normalize_iban",
     "normalize_phone",
@@ -45,9 +47,14 @@ class RuleViolation(ValueError):
 @attrs.frozen
 class PhoneNumber:
     e164: str
-    region: str | None  # ISO 3166-1 alpha-2 of the number's territory, e.g. "RE" for Réunion
+    region: str  # ISO 3166-1 alpha-2 of the number's territory, e.g. "RE" for Réunion
     country_code: int
-    national_number: str  # digits as dialled inside the country, with the trunk prefix
+
+    @property
+    def national_number(self) -> str:
+        """The digits as dialled inside the country, with the trunk prefix (``0612345678``)."""
+        prefix = phonenumbers.ndd_prefix_for_region(self.region, True) or ""
+        return prefix + self.e164[len(str(self.country_code)) + 1 :]
 
 
 _PARSE_REASONS = {
@@ -83,33 +90,21 @@ def normalize_phone(value: str, default_region: str = "FR") -> PhoneNumber:
         )
         raise RuleViolation(code, message)
     national = phonenumbers.national_significant_number(parsed)
-    prefix = phonenumbers.ndd_prefix_for_region(region, True) or ""
-    return PhoneNumber(
-        e164=f"+{parsed.country_code}{national}",
-        region=region,
-        country_code=int(parsed.country_code or 0),
-        national_number=f"{prefix}{national}",
-    )
+    return PhoneNumber(f"+{parsed.country_code}{national}", region, int(parsed.country_code or 0))
 
 
-# Deliberately simple: one @, a local part and a dotted domain without spaces. Deliverability
-# is the provider's business (GetBill even charges for it).
+# Deliberately simple: a dot-separated local part (no leading, trailing or double dots), one
+# @ and a dotted domain without spaces. Deliverability is the provider's business (GetBill even
+# charges for it).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    rf"{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,63}}"
 )
 
 
 def check_email(value: str) -> str:
     candidate = value.strip()
-    local = candidate.split("@", 1)[0]
-    if (
-        len(candidate) > 254
-        or not _EMAIL.fullmatch(candidate)
-        or local.startswith(".")
-        or local.endswith(".")
-        or ".." in local
-    ):
+    if len(candidate) > 254 or not _EMAIL.fullmatch(candidate):
         raise RuleViolation("invalid_email", "is not a valid email address")
     return candidate
 
@@ -224,15 +219,28 @@ def currency_exponent(code: str) -> int:
     return _EXPONENTS.get(code, 2)
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in (0, 2, 3, 4)}
+
+
 def check_amount(amount: Decimal, currency: str | None) -> None:
+    if not amount.is_finite():
+        raise RuleViolation("not_finite", "must be a finite number")
     if amount <= 0:
         raise RuleViolation("not_positive", "must be greater than 0")
-    if currency is not None:
-        exponent = currency_exponent(currency)
-        if amount != amount.quantize(Decimal(1).scaleb(-exponent), rounding="ROUND_DOWN"):
-            raise RuleViolation(
-                "too_many_decimals", f"{currency} allows at most {exponent} decimal place(s)"
-            )
+    if currency is None:
+        return
+    allowed = currency_exponent(currency)
+    try:
+        exact = amount == amount.quantize(_QUANTA[allowed], rounding=decimal.ROUND_DOWN)
+    except decimal.InvalidOperation:
+        # Past the context's 28 digits quantize overflows; the written digits still tell.
+        _, digits, exponent = amount.as_tuple()
+        excess = -allowed - int(exponent)
+        exact = excess <= 0 or not any(digits[-excess:])
+    if not exact:
+        raise RuleViolation(
+            "too_many_decimals", f"{currency} allows at most {allowed} decimal place(s)"
+        )
 
 
 def check_date_order(earlier: dt.date, later: dt.date, message: str) -> None:
@@ -242,16 +250,25 @@ def check_date_order(earlier: dt.date, later: dt.date, message: str) -> None:
 
 def check_json_value(value: Any) -> None:
     """Metadata must survive JSON unchanged."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        if isinstance(value, float) and value != value:  # NaN does not survive JSON
-            raise RuleViolation("not_json", "must be JSON data")
-        return
+    if not is_json_value(value):
+        raise RuleViolation("not_json", "must be JSON data")
+
+
+_JSON_SCALARS = (str, bool, int, type(None))
+
+
+def is_json_value(value: Any) -> bool:
+    # map, not generators: this runs for every metadata value of every debt.
+    if isinstance(value, _JSON_SCALARS):
+        return True
+    if isinstance(value, float):
+        return value == value  # NaN does not survive JSON
     if isinstance(value, list):
-        for item in value:
-            check_json_value(item)
-        return
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        for item in value.values():
-            check_json_value(item)
-        return
-    raise RuleViolation("not_json", "must be JSON data")
+        return all(map(is_json_value, value))
+    if isinstance(value, dict):
+        return all(map(is_json_value, value.values())) and all(map(_is_text, value))
+    return False
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)

@@ -100,6 +100,28 @@ def test_three_decimal_currency_accepts_fils() -> None:
     rules.check_amount(Decimal("12.345"), "KWD")
 
 
+def test_trailing_zeros_past_the_allowed_places_are_accepted() -> None:
+    rules.check_amount(Decimal("1000.000"), "EUR")
+
+
+@pytest.mark.parametrize("amount", ["1E+30", "1234567890123456789012345678.12"])
+def test_amounts_past_the_decimal_context_precision_are_checked_exactly(amount: str) -> None:
+    rules.check_amount(Decimal(amount), "EUR")
+
+
+def test_digits_past_the_allowed_places_are_refused_however_long_the_amount() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        rules.check_amount(Decimal("1234567890123456789012345678.125"), "EUR")
+    assert caught.value.code == "too_many_decimals"
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity"])
+def test_amount_must_be_finite(amount: str) -> None:
+    with pytest.raises(RuleViolation) as caught:
+        rules.check_amount(Decimal(amount), "EUR")
+    assert caught.value.code == "not_finite"
+
+
 @pytest.mark.parametrize("amount", ["0", "-1.00"])
 def test_amount_must_be_positive(amount: str) -> None:
     with pytest.raises(RuleViolation) as caught:
@@ -112,7 +134,9 @@ def test_valid_email_passes(email: str) -> None:
     assert rules.check_email(email) == email
 
 
-@pytest.mark.parametrize("email", ["plain", "a@b", "a b@c.fr", "a@@b.fr", ".a@b.fr", "a..b@c.fr"])
+@pytest.mark.parametrize(
+    "email", ["plain", "a@b", "a b@c.fr", "a@@b.fr", ".a@b.fr", "a..b@c.fr", "a.@b.fr"]
+)
 def test_invalid_email_is_refused(email: str) -> None:
     with pytest.raises(RuleViolation):
         rules.check_email(email)

@@ -115,6 +115,20 @@ def test_age_buckets_must_be_ordered() -> None:
     }
 
 
+def test_non_finite_money_built_in_code_is_a_problem_not_a_crash() -> None:
+    from debtkit import AgeBreakdown
+
+    debt = make_full_debt(
+        amount=Decimal("NaN"), overdue=AgeBreakdown(Decimal("Infinity"), Decimal("10"))
+    )
+    with pytest.raises(ValidationError) as caught:
+        validate_debt(debt)
+    assert {(p.path, p.code) for p in caught.value.problems} == {
+        ("amount", "not_finite"),
+        ("overdue.over_12_months", "not_finite"),
+    }
+
+
 def test_company_debtor_needs_a_company_name() -> None:
     debtor = attrs.evolve(make_full_debt().debtor, company_name=" ")
     with pytest.raises(ValidationError) as caught:
