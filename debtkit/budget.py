@@ -135,7 +135,10 @@ class _LoopQueues:
         self.changed = asyncio.Event()
 
     def lock(self, request_class: str) -> asyncio.Lock:
-        return self.locks.setdefault(request_class, asyncio.Lock())
+        lock = self.locks.get(request_class)
+        if lock is None:
+            lock = self.locks[request_class] = asyncio.Lock()
+        return lock
 
     def wake(self) -> None:
         changed, self.changed = self.changed, asyncio.Event()
@@ -183,6 +186,11 @@ class Budget:
         elif books.limits != limits:
             raise ConfigurationError("the rate books were built for other limits than this budget")
         self.books = books
+        # Books that answer synchronously (in memory) let an uncontended admission skip the
+        # queue's task, lock and loop turn.
+        self._admit_now: Callable[[tuple[int, ...]], tuple[Ticket | None, float]] | None = getattr(
+            books, "admit_now", None
+        )
         self.configured = limits  # as built; `limits` is what the server has said since
         self._observe = observe
         self._retry_after = retry_after
@@ -303,14 +311,14 @@ class Budget:
 
     async def _admit(self, request_class: str, limit_ids: tuple[int, ...]) -> Ticket:
         queues = self._queues()
-        admit_now = getattr(self.books, "admit_now", None)
+        admit_now = self._admit_now
         if admit_now is not None and not queues.lock(request_class).locked():
             # Nobody queued for this class and the books answer synchronously: take the slot
             # without a task, a lock or a loop turn (first-come order is not at stake).
             ticket, _ = admit_now(limit_ids)
             if ticket is not None:
                 self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
-                return ticket  # type: ignore[no-any-return]
+                return ticket
         self._waiting += 1
         try:
             # One caller per class asks the books at a time, in arrival order; a cancelled
@@ -354,6 +362,10 @@ class Budget:
                 waiter.cancel()
 
     def _wake_all(self) -> None:
+        if not self._waiting:
+            # Nobody to wake: a caller that starts waiting later asks the books first, and
+            # sees this change there.
+            return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:

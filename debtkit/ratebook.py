@@ -140,12 +140,15 @@ class _Phantoms:
     until: float
 
 
+_NO_EDGE = _Phantoms(0, -math.inf)
+
+
 class _Book:
     """One limit's books. Subclasses define how a slot is held."""
 
     def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
-        self.rule = rule
         self.skew_margin = skew_margin
+        self.rule = rule
         self.open_ttl = open_ttl
         self.foreign_headroom = DEFAULT_FOREIGN_HEADROOM
         self.paused_until = -math.inf
@@ -153,15 +156,27 @@ class _Book:
         # falling, so the first one still valid is the largest reservation.
         self.phantoms: list[_Phantoms] = []
         # Units the latest observation may hide at the window's edge; replaced by the next one.
-        self.edge = _Phantoms(0, -math.inf)
+        self.edge = _NO_EDGE
         self.open: dict[str, float] = {}  # ticket id -> start
 
     @property
-    def margin(self) -> float:
-        return self.skew_margin * self.rule.window
+    def rule(self) -> RateLimit:
+        return self._rule
+
+    @rule.setter
+    def rule(self, rule: RateLimit) -> None:
+        # Plain attributes for what every admission reads (a property per read adds up).
+        self._rule = rule
+        self.limit = rule.limit
+        self.window = rule.window
+        self.margin = self.skew_margin * rule.window
 
     def foreign_at(self, t: float) -> int:
-        seen = next((p.units for p in self.phantoms if p.until > t), 0)
+        seen = 0
+        for phantoms in self.phantoms:  # the first one still valid is the largest
+            if phantoms.until > t:
+                seen = phantoms.units
+                break
         return seen + (self.edge.units if self.edge.until > t else 0)
 
     def phantom_ends(self) -> list[float]:
@@ -176,8 +191,8 @@ class _Book:
     def expire(self, now: float) -> None:
         if self.phantoms and self.phantoms[0].until <= now:  # sorted by `until`
             self.phantoms = [p for p in self.phantoms if p.until > now]
-        if self.edge.until <= now:
-            self.edge = _Phantoms(0, -math.inf)
+        if -math.inf < self.edge.until <= now:
+            self.edge = _NO_EDGE
         # `open` is in admission order, so the overdue tickets are at its front.
         overdue = []
         for ticket_id, start in self.open.items():
@@ -191,11 +206,11 @@ class _Book:
         """The earliest time, as things stand, at which one more attempt fits (maybe now)."""
         if self.paused_until > now:
             return self.paused_until
-        if self.in_use(now) + self.foreign_at(now) < self.rule.limit:
+        if self.in_use(now) + self.foreign_at(now) < self.limit:
             return now
         times, count_at = self.projection(now)
         for t in times:
-            if t >= now and count_at(t) < self.rule.limit:
+            if t >= now and count_at(t) < self.limit:
                 return t
         return math.inf
 
@@ -300,18 +315,29 @@ class _FixedBook(_Book):
     def __init__(self, rule: RateLimit, skew_margin: float, open_ttl: float) -> None:
         super().__init__(rule, skew_margin, open_ttl)
         self.charges: dict[int, int] = {}  # aligned window index -> attempts counted in it
-        # In-flight ticket id -> the last window its admission was charged to; kept beside
-        # `open` so `ours_at`, run on every admission, does no arithmetic per ticket.
+        self.expired_below = -math.inf  # no charge of a window below this is kept
+        # In-flight ticket id -> the last window its admission was charged to, and how many
+        # in-flight tickets have each such last window: `ours_at`, run on every admission,
+        # then looks at a window or two instead of every ticket.
         self.open_window: dict[str, int] = {}
+        self.flying: dict[int, int] = {}
 
     def index(self, t: float) -> int:
-        return math.floor(t / self.rule.window)
+        return math.floor(t / self.window)
+
+    def span(self, t: float) -> tuple[int, int]:
+        """The windows an admission at t is charged to (two within `margin` of a boundary)."""
+        return math.floor((t - self.margin) / self.window), math.floor(
+            (t + self.margin) / self.window
+        )
 
     def expire(self, now: float) -> None:
         super().expire(now)
         oldest = self.index(now - self.margin)
-        for k in [k for k in self.charges if k < oldest]:
-            del self.charges[k]
+        if oldest > self.expired_below:
+            for k in [k for k in self.charges if k < oldest]:
+                del self.charges[k]
+            self.expired_below = oldest
 
     def charge(self, first: int, last: int) -> None:
         for k in range(first, last + 1):
@@ -319,19 +345,30 @@ class _FixedBook(_Book):
 
     def admit(self, ticket: Ticket) -> None:
         self.open[ticket.id] = ticket.start
-        last = self.index(ticket.start + self.margin)
+        first, last = self.span(ticket.start)
         self.open_window[ticket.id] = last
-        self.charge(self.index(ticket.start - self.margin), last)
+        self.flying[last] = self.flying.get(last, 0) + 1
+        self.charge(first, last)
+
+    def land(self, ticket_id: str) -> None:
+        """The ticket is no longer in flight."""
+        last = self.open_window.pop(ticket_id, None)
+        if last is not None:
+            left = self.flying[last] - 1
+            if left:
+                self.flying[last] = left
+            else:
+                del self.flying[last]
 
     def release(self, ticket: Ticket) -> None:
-        self.open_window.pop(ticket.id, None)
+        self.land(ticket.id)
         if self.open.pop(ticket.id, None) is not None:
-            first = self.index(ticket.start - self.margin)
-            for k in range(first, self.index(ticket.start + self.margin) + 1):
+            first, last = self.span(ticket.start)
+            for k in range(first, last + 1):
                 self.charges[k] = max(self.charges.get(k, 0) - 1, 0)
 
     def close(self, ticket_id: str, start: float, end: float) -> None:
-        self.open_window.pop(ticket_id, None)
+        self.land(ticket_id)
         if self.open.pop(ticket_id, None) is not None:
             self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
 
@@ -339,22 +376,26 @@ class _FixedBook(_Book):
         # Within `margin` of a boundary an admission is charged to both windows, and what is
         # left of the ending window cannot be used without that: wait for the band to end
         # (at most 2 x margin) and charge the new window alone.
-        last = self.index(now + self.margin)
-        if self.index(now - self.margin) != last:
-            return max(super().free_at(now), last * self.rule.window + self.margin)
+        first, last = self.span(now)
+        if first != last:
+            return max(super().free_at(now), last * self.window + self.margin)
+        if self.paused_until <= now and (
+            self.charges.get(first, 0) + self.flying_before(first) + self.foreign_at(now)
+            < self.limit
+        ):
+            return now  # the common case, without the general path's second look at the span
         return super().free_at(now)
 
     def ours_at(self, t: float) -> int:
         """Our attempts the server may count in the busiest window an admission at t touches."""
-        margin = self.margin
-        first, last = self.index(t - margin), self.index(t + margin)
-        charges = self.charges
-        if not self.open_window:
-            return max(charges.get(k, 0) for k in range(first, last + 1))
-        in_flight = self.open_window.values()
-        return max(
-            charges.get(k, 0) + sum(1 for i in in_flight if i < k) for k in range(first, last + 1)
-        )
+        first, last = self.span(t)
+        if first == last:
+            return self.charges.get(first, 0) + self.flying_before(first)
+        return max(self.charges.get(k, 0) + self.flying_before(k) for k in range(first, last + 1))
+
+    def flying_before(self, k: int) -> int:
+        """In-flight attempts charged up to a window before k: the server may place them in k."""
+        return sum(n for last, n in self.flying.items() if last < k) if self.flying else 0
 
     def projection(self, now: float) -> tuple[list[float], Callable[[float], int]]:
         k = self.index(now + self.margin)
@@ -428,9 +469,12 @@ class MemoryRateBook:
         with self._lock:
             now = self._clock()
             books = [self._books[i] for i in limit_ids]
+            ready = now
             for book in books:
                 book.expire(now)
-            ready = max((book.free_at(now) for book in books), default=now)
+                free = book.free_at(now)
+                if free > ready:
+                    ready = free
             if ready > now:
                 return None, ready - now
             ticket = Ticket(str(next(self._ids)), now, limit_ids)

@@ -82,6 +82,8 @@ _CLOSE_CODES: Mapping[str, CaseStatus] = {
 
 def lifecycle_name(label: str) -> str | None:
     """The filter name (``PendingContractSigning``) for a lifecycle name or label, if known."""
+    if label in LIFECYCLES:  # what responses carry; labels and old names come from people
+        return label
     return _BY_KEY.get(_key(label))
 
 

@@ -59,21 +59,32 @@ def format_date(value: dt.date) -> str:
 _FRACTION = re.compile(r"(T\d{2}:\d{2}:\d{2})\.(\d+)")
 
 
+def _six_digits(match: re.Match[str]) -> str:
+    return f"{match[1]}.{match[2][:6].ljust(6, '0')}"
+
+
 def parse_timestamp(value: object) -> dt.datetime:
     """An aware UTC datetime from an ISO 8601 string; a naive one is read as UTC."""
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):
         text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        text = _FRACTION.sub(lambda m: f"{m[1]}.{m[2][:6].ljust(6, '0')}", text)
-        parsed = dt.datetime.fromisoformat(text)
+        try:  # Python 3.11+ reads Debitura's timestamps as they come
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            parsed = _parse_legacy(text)
     else:
         raise TypeError("a timestamp must be an ISO 8601 string")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc)
+
+
+def _parse_legacy(text: str) -> dt.datetime:
+    """Python 3.10's fromisoformat takes no "Z" and exactly 3 or 6 fraction digits."""
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    return dt.datetime.fromisoformat(_FRACTION.sub(_six_digits, text))
 
 
 def _structure_decimal(value: object, _: type) -> Decimal:
@@ -92,7 +103,9 @@ def _structure_decimal(value: object, _: type) -> Decimal:
 
 
 def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter()
+    # Every caller turns a structuring failure into one "not a <shape>" problem, so cattrs'
+    # detailed (and much slower) per-field error collection would go unread.
+    conv = cattrs.Converter(detailed_validation=False)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(Decimal, lambda v: v)  # debtkit.jsonutil writes it exactly
     conv.register_unstructure_hook(dt.date, format_date)
