@@ -220,8 +220,11 @@ class DebituraClient(BaseClient):
 
 
 def _path(prefix: str, value: str) -> str:
-    # One path segment, every reserved character escaped ("/" included).
-    return f"{prefix}/{quote(value, safe='')}"
+    # One path segment, every reserved character escaped ("/" included); ids and references
+    # are letters, digits and hyphens, which need no escaping (and quote is slow).
+    if not (value.isascii() and value.replace("-", "").isalnum()):
+        value = quote(value, safe="")
+    return f"{prefix}/{value}"
 
 
 def _idempotency_key(given: str | None) -> str:

@@ -43,8 +43,11 @@ __all__ = [
 PROVIDER = "debitura"
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
 def _key(label: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", label.casefold())
+    return _NOT_ALNUM.sub("", label.casefold())
 
 
 # Lifecycle filter name → (current label, older labels, neutral status). From the fact sheet's
@@ -66,11 +69,10 @@ LIFECYCLES: Mapping[str, tuple[str, tuple[str, ...], CaseStatus]] = {
     "Merged": ("Merged", (), CaseStatus.ARCHIVED),
 }
 
-_BY_KEY: Mapping[str, str] = {
-    _key(text): name
-    for name, (label, older, _) in LIFECYCLES.items()
-    for text in (name, label, *older)
+_EXACT: Mapping[str, str] = {
+    text: name for name, (label, older, _) in LIFECYCLES.items() for text in (name, label, *older)
 }
+_BY_KEY: Mapping[str, str] = {_key(text): name for text, name in _EXACT.items()}
 
 # Close codes with an outcome other than "closed without recovering money".
 _CLOSE_CODES: Mapping[str, CaseStatus] = {
@@ -82,9 +84,8 @@ _CLOSE_CODES: Mapping[str, CaseStatus] = {
 
 def lifecycle_name(label: str) -> str | None:
     """The filter name (``PendingContractSigning``) for a lifecycle name or label, if known."""
-    if label in LIFECYCLES:  # what responses carry; labels and old names come from people
-        return label
-    return _BY_KEY.get(_key(label))
+    # Responses carry the labels exactly; only what people type needs folding.
+    return _EXACT.get(label) or _BY_KEY.get(_key(label))
 
 
 def case_status(lifecycle: str | None, close_code: str | None = None) -> CaseStatus:
