@@ -327,9 +327,7 @@ class _FixedBook(_Book):
 
     def span(self, t: float) -> tuple[int, int]:
         """The windows an admission at t is charged to (two within `margin` of a boundary)."""
-        return math.floor((t - self.margin) / self.window), math.floor(
-            (t + self.margin) / self.window
-        )
+        return self.index(t - self.margin), self.index(t + self.margin)
 
     def expire(self, now: float) -> None:
         super().expire(now)
@@ -379,17 +377,12 @@ class _FixedBook(_Book):
         first, last = self.span(now)
         if first != last:
             return max(super().free_at(now), last * self.window + self.margin)
-        if self.paused_until <= now and (
-            self.charges.get(first, 0) + self.flying_before(first) + self.foreign_at(now)
-            < self.limit
-        ):
-            return now  # the common case, without the general path's second look at the span
         return super().free_at(now)
 
     def ours_at(self, t: float) -> int:
         """Our attempts the server may count in the busiest window an admission at t touches."""
         first, last = self.span(t)
-        if first == last:
+        if first == last:  # away from a boundary: one window, no generator
             return self.charges.get(first, 0) + self.flying_before(first)
         return max(self.charges.get(k, 0) + self.flying_before(k) for k in range(first, last + 1))
 

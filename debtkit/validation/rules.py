@@ -219,7 +219,7 @@ def currency_exponent(code: str) -> int:
     return _EXPONENTS.get(code, 2)
 
 
-_QUANTA = {places: Decimal(1).scaleb(-places) for places in (0, 2, 3, 4)}
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in {2, *_EXPONENTS.values()}}
 
 
 def check_amount(amount: Decimal, currency: str | None) -> None:
