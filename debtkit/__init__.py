@@ -27,6 +27,7 @@ from debtkit.errors import (
     UnknownProviderError,
     UnsupportedFeatureError,
     ValidationError,
+    WebhookSignatureError,
     error_for_status,
 )
 from debtkit.model import (
@@ -89,6 +90,7 @@ __all__ = [
     "UnsupportedFeatureError",
     "ValidationError",
     "Validator",
+    "WebhookSignatureError",
     "__version__",
     "error_for_status",
     "from_json",

@@ -33,6 +33,7 @@ __all__ = [
     "UnknownProviderError",
     "UnsupportedFeatureError",
     "ValidationError",
+    "WebhookSignatureError",
     "error_for_status",
 ]
 
@@ -227,6 +228,16 @@ class AmbiguousWriteError(DebtkitError):
         super().__init__(
             f"{provider}: outcome unknown for {len(self.references)} debt(s): {reason}"
         )
+
+
+class WebhookSignatureError(DebtkitError):
+    """A webhook delivery failed verification: missing, malformed or wrong signature, or a
+    timestamp outside the tolerance. `reason` is a short code; the body is never included."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        self.provider = provider
+        self.reason = reason
+        super().__init__(f"{provider} webhook refused: {reason}")
 
 
 _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
