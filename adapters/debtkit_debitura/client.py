@@ -23,7 +23,7 @@ from debtkit.errors import (
     ValidationError,
 )
 from debtkit.model import Case, CaseStatus, Debt
-from debtkit.paging import Page, paginate
+from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, Response, Transport
 from debtkit.validation import PolicyRule
 from debtkit_debitura.mapping import (
@@ -186,7 +186,7 @@ class DebituraClient(BaseClient):
         query, wanted = _list_query(filters)
         page_size = int(query["PageSize"])
 
-        async def fetch(number: int) -> Page:
+        async def fetch(number: int) -> Page[Case]:
             params = {**query, "Page": number}
             response = await self.transport.request(Request("GET", "cases", params=params))
             body = response.body if isinstance(response.body, Mapping) else {}
@@ -200,7 +200,7 @@ class DebituraClient(BaseClient):
             return Page(cases, has_more=more)
 
         async def walk() -> AsyncIterator[Case]:
-            async for case in paginate(fetch):
+            async for case in paginate(fetch, key=case_key):
                 if wanted is None or wanted(case):
                     yield case
 

@@ -32,7 +32,7 @@ from debtkit import (
 )
 from debtkit.client import BaseClient
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
-from debtkit.paging import Page, paginate
+from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport
 from debtkit_getbill.credits import CreditEstimate, estimate_credits
 from debtkit_getbill.errors import (
@@ -160,9 +160,9 @@ class GetBillClient(BaseClient):
         params = {
             name: _filter_value(name, value) for name, value in filters.items() if value is not None
         }
-        return paginate(lambda number: self._page(params, number))
+        return paginate(lambda number: self._page(params, number), key=case_key)
 
-    async def _page(self, params: Mapping[str, str], number: int) -> Page:
+    async def _page(self, params: Mapping[str, str], number: int) -> Page[Case]:
         query: dict[str, str | int] = {**params, "page": number, "limit": PAGE_SIZE}
         response = await self._send(Request("GET", "debts", params=query))
         records = _data(response)
