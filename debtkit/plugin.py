@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -97,13 +97,19 @@ class ItemResult:
         return self.case is not None
 
 
+_Client = TypeVar("_Client", bound="ProviderClient")
+
+
 @runtime_checkable
 class ProviderClient(Protocol):
-    """The neutral operations; an async context manager that closes what it opened."""
+    """The neutral operations; an async context manager that closes what it opened.
+
+    `async with adapter.connect(...) as client` types `client` as the connected client itself.
+    """
 
     provider: str
 
-    async def __aenter__(self) -> Any: ...
+    async def __aenter__(self: _Client) -> _Client: ...
 
     async def __aexit__(self, *exc_info: object) -> None: ...
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
+from typing import TypeVar, overload
 
 from debtkit.errors import ConfigurationError, UnknownProviderError
 from debtkit.plugin import Adapter
@@ -18,6 +19,7 @@ __all__ = ["ENTRY_POINT_GROUP", "Registry", "load_adapter"]
 ENTRY_POINT_GROUP = "debtkit.adapters"
 
 AdapterSource = Adapter | type | Callable[[], Adapter]
+_A = TypeVar("_A")
 
 
 def _instantiate(source: object, name: str) -> Adapter:
@@ -48,7 +50,23 @@ class Registry:
     def names(self) -> list[str]:
         return sorted({*self._entry_points, *self._registered})
 
-    def get(self, name: str) -> Adapter:
+    @overload
+    def get(self, name: str) -> Adapter: ...
+
+    @overload
+    def get(self, name: str, kind: type[_A]) -> _A: ...
+
+    def get(self, name: str, kind: type[object] | None = None) -> object:
+        """The adapter called `name`; with `kind` (its class), typed as that class and
+        checked to be one, so that its client's own methods type-check too."""
+        adapter = self._get(name)
+        if kind is not None and not isinstance(adapter, kind):
+            raise ConfigurationError(
+                f"the {name!r} adapter is a {type(adapter).__name__}, not a {kind.__name__}"
+            )
+        return adapter
+
+    def _get(self, name: str) -> Adapter:
         if name in self._loaded:
             return self._loaded[name]
         if name in self._registered:
@@ -67,6 +85,21 @@ class Registry:
         return adapter
 
 
-def load_adapter(name: str, registry: Registry | None = None) -> Adapter:
-    """The adapter called `name`, from `registry` or from the installed entry points."""
-    return (registry or Registry()).get(name)
+@overload
+def load_adapter(name: str, kind: None = None, *, registry: Registry | None = None) -> Adapter: ...
+
+
+@overload
+def load_adapter(name: str, kind: type[_A], *, registry: Registry | None = None) -> _A: ...
+
+
+def load_adapter(
+    name: str, kind: type[object] | None = None, *, registry: Registry | None = None
+) -> object:
+    """The adapter called `name`, from `registry` or from the installed entry points.
+
+    ``load_adapter("getbill", GetBillAdapter)`` returns it typed as a `GetBillAdapter`, whose
+    `connect()` gives a `GetBillClient`; without `kind` it is a plain `Adapter`.
+    """
+    registry = registry or Registry()
+    return registry.get(name) if kind is None else registry.get(name, kind)
