@@ -32,3 +32,9 @@ def bench(session: nox.Session) -> None:
     # The official Debitura SDK is the peer baseline; it is installed here and nowhere else.
     session.install("-e", ".[test,redis]", "debitura-debt-collection==1.0.0")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})

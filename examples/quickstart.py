@@ -15,7 +15,7 @@ from decimal import Decimal
 from debtkit_getbill import GetBillAdapter
 from debtkit_getbill.simulator import RunningSimulator
 
-from debtkit import Address, Case, Debt, Debtor, load_adapter
+from debtkit import Address, Case, Debt, Debtor, ValidationError, load_adapter, validate_debt
 
 # --8<-- [start:debt]
 debt = Debt(
@@ -50,7 +50,23 @@ async def hand_over(credentials: Mapping[str, str], base_url: str | None = None)
 # --8<-- [end:create]
 
 
+# --8<-- [start:validate]
+def validate_only(debt: Debt) -> Debt | None:
+    """Validation alone needs no provider: the objective rules, normalised."""
+    try:
+        return validate_debt(debt)  # E.164 phone, upper-case codes, compact IBAN
+    except ValidationError as error:
+        for problem in error.problems:
+            print(problem)  # e.g. "debtor.phone: number format is not valid [invalid_number]"
+        return None
+
+
+# --8<-- [end:validate]
+
+
 async def main() -> None:
+    if validate_only(debt) is None:
+        raise SystemExit("the example debt should be valid")
     if os.environ.get("GETBILL_CLIENT_ID"):
         credentials = {
             "client_id": os.environ["GETBILL_CLIENT_ID"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,14 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
-def test_example_runs_to_completion(script: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT
-    )
+def test_example_runs_to_completion(script: Path, request: pytest.FixtureRequest) -> None:
+    env = dict(os.environ)
+    if "redis" in script.stem:
+        env["REDIS_URL"] = request.getfixturevalue("redis_url")
+    command = [sys.executable, str(script)]
+    if script.stem.startswith("test_"):  # a user's test file: run it the way they would
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
 
