@@ -13,10 +13,12 @@ territory with its own phone region. "EU countries" is read as the EU member sta
 France. Every other country is *unpriced*: the docs give no cost, so debtkit neither refuses it
 nor guesses a price (the credit estimate lists it separately).
 
-A destination costing more than France is *expensive*: GetBill answers 422 unless the debt
-carries ``accept_expensive_destination: true``. The docs say "DOM-TOM, Maghreb, etc." and show
-EU at 1.2x, so the safe reading (the one debtkit and its simulator follow) is that every
-destination above France's 25 credits needs the opt-in, EU included.
+An *expensive* destination is refused by GetBill with a 422 unless the debt carries
+``accept_expensive_destination: true``. The page names the expensive destinations: "DOM-TOM,
+Maghreb, etc.", with 100 and 125 credits as its examples, and lists the EU at 30 credits in the
+price table only. Refusing locally what GetBill would accept blocks a user's work, so debtkit
+and its simulator read it as documented: DOM-TOM and the Maghreb need the opt-in; EU numbers
+do not, and their 30 credits appear in the credit estimate instead.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from debtkit.validation import RuleViolation, rules
 __all__ = [
     "DOM_TOM",
     "EU_MEMBERS",
+    "EXPENSIVE_TIERS",
     "FRANCE_CREDITS",
     "MAGHREB",
     "Destination",
@@ -48,6 +51,8 @@ EU_MEMBERS = frozenset(
         "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
     }
 )  # fmt: skip
+
+EXPENSIVE_TIERS = frozenset({"dom_tom", "maghreb"})  # the page's named expensive destinations
 
 # tier -> (credits per call, multiplier)
 _TIERS = {
@@ -70,8 +75,8 @@ class Destination:
 
     @property
     def expensive(self) -> bool:
-        """Costs more than France: GetBill wants ``accept_expensive_destination``."""
-        return self.credits > FRANCE_CREDITS
+        """DOM-TOM or the Maghreb: GetBill wants ``accept_expensive_destination``."""
+        return self.tier in EXPENSIVE_TIERS
 
 
 def _tier(region: str) -> str | None:

@@ -8,17 +8,20 @@ them repeats an objective check.
 - ``getbill.names``: first and last name non-empty. A company debtor is sent with its contact
   person's names (GetBill requires a person to call), so a company without them is refused.
 - ``getbill.contact``: a phone or an email (validity is the objective checks' job), and no
-  French overseas mobile written nationally (``069X...``): the create page says they are
-  not supported. Written internationally (``+262 692...``) they are accepted and priced as
-  DOM-TOM.
+  French overseas mobile written nationally (``069X...``) when the number is read as French
+  (the debtor's country, else the default region): the create page says they are not
+  supported. Written internationally (``+262 692...``) they are accepted and priced as
+  DOM-TOM. A ``069...`` number read in another country is that country's number, valid or
+  not (the objective phone check reports it), never a French overseas mobile.
 - ``getbill.due_date``: GetBill says the due date "should be after" the invoice date; the
   safe reading is *strictly* after, so an equal date is refused (an earlier one is already an
   objective problem).
 - ``getbill.civility``: ``Mr`` or ``Ms`` exactly.
-- ``getbill.expensive_destination``: a phone in a destination that costs more than France
-  (EU 30, DOM-TOM 100, Maghreb 125 credits per AI call) needs
+- ``getbill.expensive_destination``: a phone in one of the expensive destinations the page
+  names (DOM-TOM 100, Maghreb 125 credits per AI call) needs
   ``options.getbill.accept_expensive_destination``; the problem names the destination and
-  its cost, the information GetBill's 422 gives.
+  its cost, the information GetBill's 422 gives. EU numbers (30 credits) are priced, not
+  refused: the credit estimate reports them.
 - ``getbill.options``: ``options.getbill`` holds only known options of the right type.
 """
 
@@ -85,15 +88,34 @@ class NamesRule:
             yield Problem("debtor.last_name", "required", "GetBill needs a last name")
 
 
+def _written_nationally(phone: str) -> bool:
+    digits = _SEPARATORS.sub("", phone)
+    return digits.startswith("0") and not digits.startswith("00")
+
+
+def _phone_region(debt: Debt, default_region: str) -> str:
+    """Where a national number is read: the debtor's country, else the default region."""
+    address = debt.debtor.address
+    return ((address.country if address else None) or default_region).upper()
+
+
 @attrs.frozen
 class ContactRule:
     name: str = "getbill.contact"
+    default_region: str = "FR"
 
     def check(self, debt: Debt) -> Iterable[Problem]:
         debtor = debt.debtor
         if _blank(debtor.phone) and _blank(debtor.email):
             yield Problem("debtor", "contact_required", "GetBill needs a phone or an email")
-        if debtor.phone and is_national_overseas_mobile(debtor.phone):
+        if (
+            debtor.phone
+            and is_national_overseas_mobile(debtor.phone)
+            and (
+                not _written_nationally(debtor.phone)
+                or _phone_region(debt, self.default_region) == "FR"
+            )
+        ):
             yield Problem(
                 "debtor.phone",
                 OVERSEAS_MOBILE,
@@ -138,9 +160,7 @@ class ExpensiveDestinationRule:
         phone = debt.debtor.phone
         if not phone or GetBillOptions.lenient(debt).accept_expensive_destination:
             return
-        address = debt.debtor.address
-        region = (address.country if address else None) or self.default_region
-        _, destination = phone_destination(phone, region)
+        _, destination = phone_destination(phone, _phone_region(debt, self.default_region))
         if destination is not None and destination.expensive:
             yield Problem(
                 "debtor.phone", "expensive_destination", expensive_destination_message(destination)

@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 from debtkit_getbill import GetBillAdapter, GetBillClient
 
-from debtkit import ConfigurationError, ContactPerson, Debt, DebtorKind, Problem, ValidationError
+from debtkit import (
+    Address,
+    ConfigurationError,
+    ContactPerson,
+    Debt,
+    DebtorKind,
+    Problem,
+    ValidationError,
+)
 from debtkit.testing.http_mock import MockHttp
 from tests.adapters.getbill.helpers import BASE, person_debt, with_debtor
 from tests.conftest import make_full_debt
@@ -86,7 +94,6 @@ def test_missing_civility_is_fine() -> None:
     [
         ("+262692123456", "Réunion", 100),
         ("+212612345678", "Morocco", 125),
-        ("+4915123456789", "Germany", 30),
     ],
 )
 def test_expensive_destination_is_refused_naming_destination_and_cost(
@@ -104,6 +111,21 @@ def test_expensive_destination_passes_with_the_opt_in() -> None:
         phone="+262692123456",
     )
     assert problems(debt) == set()
+
+
+def test_eu_phone_is_priced_not_refused() -> None:
+    # The seed page names DOM-TOM and the Maghreb as expensive; the EU's 30 credits are a price.
+    assert problems(with_debtor(person_debt(), phone="+4915123456789")) == set()
+
+
+def test_us_number_like_069_is_an_invalid_us_number_not_an_overseas_mobile() -> None:
+    debt = with_debtor(person_debt(), phone="0690123456", address=Address(country="US"))
+    assert problems(debt) == {("debtor.phone", "invalid_number")}
+
+
+def test_069_number_read_in_france_is_an_overseas_mobile() -> None:
+    debt = with_debtor(person_debt(), phone="0690123456", address=Address(country="FR"))
+    assert problems(debt) == {("debtor.phone", "overseas_mobile")}
 
 
 def test_unpriced_country_is_not_refused() -> None:
