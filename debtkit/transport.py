@@ -479,7 +479,9 @@ def _response(
 
 
 def _text(raw: aiohttp.ClientResponse, content: bytes) -> str:
+    # The declared charset, else UTF-8. Not `get_encoding()`: its guess needs a body read by
+    # `read()`, and it raises for an unknown charset.
     try:
-        return content.decode(raw.get_encoding(), errors="replace")
-    except (LookupError, ValueError):  # an unknown or malformed charset
+        return content.decode(raw.charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
         return content.decode("utf-8", errors="replace")
