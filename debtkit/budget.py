@@ -523,9 +523,11 @@ def gate_for(
     max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
 ) -> RequestGate:
     """What an adapter's `connect()` puts in front of its transport: the caller's `gate` if
-    given, else the credential's shared budget from `pool` (the default pool), its
-    server-requested waits capped at `max_server_wait` (the client's retry policy's)."""
+    given, else the credential's shared budget from `pool` (the default pool). A budget's
+    server-requested waits are capped at `max_server_wait` (the client's retry policy's)."""
     if gate is not None:
+        if isinstance(gate, Budget):
+            gate.cap_server_waits(max_server_wait)
         return gate
     budget = (pool or default_pool()).for_adapter(
         adapter,

@@ -119,6 +119,12 @@ def test_connect_caps_the_shared_budget_at_the_clients_max_server_wait() -> None
     assert first.max_server_wait == 2.0
 
 
+def test_connect_caps_a_budget_given_as_gate_too() -> None:
+    budget = Budget(HOUR)
+    assert gate_for(AcmeAdapter(), {"api_key": "k"}, budget, max_server_wait=2.0) is budget
+    assert budget.max_server_wait == 2.0
+
+
 def test_a_request_class_no_limit_covers_is_not_paused() -> None:
     # A request class no limit covers is admitted at once, whatever was paused.
     async def main(loop: VirtualTimeLoop) -> float:
