@@ -4,6 +4,12 @@ A `Budget` is the `RequestGate` of one credential. Every attempt (retries includ
 `before_attempt` until every limit covering its request class has room, in first-come order per
 request class, and the budget learns from every answer: rate-limit headers (through the
 adapter's `parse_rate_headers`) and 429s (which pause the limits concerned for every caller).
+
+Every wait a server asks for (a 429's retry-after from header or body, an `X-RateLimit-Reset`,
+a window it announces) is believed up to `max_server_wait` seconds only: beyond that a single
+hostile or broken answer would stall every client of the credential for as long as it likes,
+even after the server recovered. The caller that got such an answer gets its
+`RateLimitedError` with the server's value (see `debtkit.retry.RetryPolicy`).
 The bookkeeping rules are in `debtkit.ratebook`; the shared, cross-process books are in
 `debtkit.redis_budget`.
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -40,7 +47,7 @@ from debtkit.ratebook import (
     RateBook,
     Ticket,
 )
-from debtkit.retry import retry_after_seconds
+from debtkit.retry import DEFAULT_MAX_SERVER_WAIT, retry_after_seconds
 from debtkit.transport import Request, RequestGate, Response
 
 if TYPE_CHECKING:
@@ -153,6 +160,8 @@ class Budget:
     header (for example `lambda r: adapter.parse_error(r).retry_after`). `clock` (epoch
     seconds; fixed windows align to it) and `sleep` make time injectable. `books` replaces the
     in-process books, for instance with `debtkit.redis_budget.RedisRateBook`.
+    `max_server_wait` caps every server-requested pause or reset (see the module docstring);
+    clients sharing the budget lower it to their retry policy's with `cap_server_waits`.
     """
 
     def __init__(
@@ -167,8 +176,12 @@ class Budget:
         open_ttl: float = DEFAULT_OPEN_TTL,
         foreign_headroom: int = DEFAULT_FOREIGN_HEADROOM,
         books: RateBook | None = None,
+        max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
     ) -> None:
         limits = tuple(limits)
+        if not 0 <= max_server_wait < math.inf:
+            raise ConfigurationError("max_server_wait must be a finite number of seconds >= 0")
+        self.max_server_wait = float(max_server_wait)
         if not limits:
             raise ConfigurationError("a budget needs at least one rate limit")
         if any(rule.limit < 1 or rule.window <= 0 for rule in limits):
@@ -235,6 +248,12 @@ class Budget:
         """The limits as currently known (the server may have replaced configured ones)."""
         return self.books.limits
 
+    def cap_server_waits(self, seconds: float) -> None:
+        """Believe server-requested waits up to `seconds` at most from now on (never raises
+        the cap: every client sharing the budget is held to the smallest one)."""
+        if 0 <= seconds < self.max_server_wait:
+            self.max_server_wait = float(seconds)
+
     def covering(self, request_class: str) -> tuple[int, ...]:
         found = self._covering.get(request_class)
         if found is None:
@@ -265,6 +284,7 @@ class Budget:
         if observation is not None:
             matched = self._match(observation, request.request_class)
             if matched is not None:
+                observation = self._bounded(observation, matched)
                 observations.append((matched, observation))
         pause = None
         # A 429 stating no wait at all pauses nothing: the retry policy's backoff applies.
@@ -399,7 +419,27 @@ class Budget:
             seconds = retry_after_seconds(response.headers, now=self._clock())
         if seconds is None and observation is not None and observation.reset_at is not None:
             seconds = max(observation.reset_at - self._clock(), 0.0)
-        return seconds
+        if seconds is None or math.isnan(seconds):
+            return None
+        return min(max(seconds, 0.0), self.max_server_wait)
+
+    def _bounded(self, observation: RateObservation, limit_id: int) -> RateObservation:
+        """The observation with every time in it capped: a reset at most `max_server_wait`
+        ahead, a window at most the configured one or `max_server_wait`, whichever is longer
+        (a window holds each slot that long). Unusable numbers are dropped."""
+        reset_at, window = observation.reset_at, observation.window
+        if reset_at is not None:
+            reset_at = (
+                None
+                if math.isnan(reset_at)
+                else min(reset_at, self._clock() + self.max_server_wait)
+            )
+        if window is not None:
+            longest = max(self.configured[limit_id].window, self.max_server_wait)
+            window = min(window, longest) if window > 0 else None  # NaN fails `> 0` too
+        if (reset_at, window) == (observation.reset_at, observation.window):
+            return observation
+        return attrs.evolve(observation, reset_at=reset_at, window=window)
 
     def _names(self, limit_ids: Sequence[int]) -> str:
         return ", ".join(self.limits[i].name for i in limit_ids)
@@ -480,14 +520,24 @@ def gate_for(
     rate_overrides: Mapping[str, int | RateLimit] | None = None,
     time_scale: float = 1.0,
     pool: BudgetPool | None = None,
+    max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
 ) -> RequestGate:
     """What an adapter's `connect()` puts in front of its transport: the caller's `gate` if
-    given, else the credential's shared budget from `pool` (the default pool)."""
+    given, else the credential's shared budget from `pool` (the default pool). A budget's
+    server-requested waits are capped at `max_server_wait` (the client's retry policy's)."""
     if gate is not None:
+        if isinstance(gate, Budget):
+            gate.cap_server_waits(max_server_wait)
         return gate
-    return (pool or default_pool()).for_adapter(
-        adapter, credentials, overrides=rate_overrides, time_scale=time_scale
+    budget = (pool or default_pool()).for_adapter(
+        adapter,
+        credentials,
+        overrides=rate_overrides,
+        time_scale=time_scale,
+        max_server_wait=max_server_wait,
     )
+    budget.cap_server_waits(max_server_wait)
+    return budget
 
 
 class _NoBudget:

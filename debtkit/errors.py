@@ -21,13 +21,17 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailedError",
+    "CredentialsUnavailableError",
     "DebtkitError",
     "DuplicateError",
     "NotFoundError",
     "PermissionDeniedError",
     "Problem",
+    "ProtocolError",
     "RateLimitedError",
+    "RedirectError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "TransportError",
     "UnknownProviderError",
@@ -110,6 +114,57 @@ class ConnectionFailedError(TransportError):
 
 class RequestTimeoutError(TransportError):
     """A per-phase timeout ran out before the response arrived."""
+
+
+class ProtocolError(TransportError):
+    """Something answered, but not with a readable HTTP response (not HTTP at all, or a body
+    that could not be read or decoded)."""
+
+
+class ResponseTooLargeError(TransportError):
+    """The response body passed the transport's size limit; reading stopped there.
+
+    A transport error on purpose: to a write, a 2xx that cannot be read whole is an ambiguous
+    outcome (the provider may have acted), not a refusal. Sending again cannot help, so it is
+    never retried.
+    """
+
+    def __init__(self, provider: str, method: str, path: str, *, limit: int, status: int) -> None:
+        self.limit = limit
+        self.status = status
+        super().__init__(provider, method, path, f"HTTP {status} body exceeds {limit} bytes")
+
+
+class RedirectError(TransportError):
+    """The server answered with a redirect (3xx), which debtkit never follows: credentials
+    would go with it, and no provider API documents one. It is a transport error because the
+    provider itself did not answer: to a write, the outcome is unknown. Never retried.
+
+    `location` is kept on the attribute only (it may name a foreign host)."""
+
+    def __init__(
+        self, provider: str, method: str, path: str, *, status: int, location: str | None
+    ) -> None:
+        self.status = status
+        self.location = location
+        super().__init__(provider, method, path, f"HTTP {status} redirect not followed")
+
+
+class CredentialsUnavailableError(DebtkitError):
+    """A request was not sent because its credentials could not be obtained: the token
+    endpoint failed transiently (timeout, 5xx, 429) after its own retry schedule. Nothing
+    reached the provider's API, so the outcome is not ambiguous; `cause` is the token
+    endpoint's error."""
+
+    def __init__(self, provider: str, method: str, path: str, cause: DebtkitError) -> None:
+        self.provider = provider
+        self.method = method.upper()
+        self.path = path.split("?", 1)[0]
+        self.cause = cause
+        super().__init__(
+            f"{_where(provider, method, path)}: not sent, credentials unavailable "
+            f"({type(cause).__name__})"
+        )
 
 
 class APIStatusError(DebtkitError):

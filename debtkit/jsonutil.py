@@ -37,4 +37,9 @@ def dumps(obj: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON; every malformed input raises `ValueError`, a document nested too deeply
+    for the parser (``[`` 200,000 times) included, instead of a `RecursionError`."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None

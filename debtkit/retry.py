@@ -19,11 +19,15 @@ from debtkit.errors import (
     APIStatusError,
     DebtkitError,
     RateLimitedError,
+    RedirectError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
 )
 
-__all__ = ["NO_RETRY", "RetryPolicy", "retry_after_seconds"]
+__all__ = ["DEFAULT_MAX_SERVER_WAIT", "NO_RETRY", "RetryPolicy", "retry_after_seconds"]
+
+DEFAULT_MAX_SERVER_WAIT = 120.0  # seconds
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -36,14 +40,15 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """The wait a response asks for: `retry-after-ms`, else `Retry-After` as seconds or as an
-    HTTP date; None when absent or unreadable. Never negative."""
+    HTTP date; None when absent or unreadable. Never negative; a number too large for a float
+    (``1e309``) is `math.inf`, a wait past any cap, not an unreadable one."""
     millis = _header(headers, "retry-after-ms")
     if millis is not None:
         try:
             value = float(millis) / 1000
         except ValueError:
             value = math.nan
-        if math.isfinite(value):
+        if not math.isnan(value):
             return max(value, 0.0)
     raw = _header(headers, "retry-after")
     if raw is None:
@@ -59,7 +64,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
         if when.tzinfo is None:  # RFC 9110 dates are GMT
             return None
         value = when.timestamp() - (time.time() if now is None else now)
-    return max(value, 0.0) if math.isfinite(value) else None
+    return None if math.isnan(value) else max(value, 0.0)
 
 
 @attrs.frozen
@@ -68,23 +73,28 @@ class RetryPolicy:
 
     A server-requested wait (a 429's retry-after, or a `Retry-After` header on a 503) replaces
     the backoff and is honoured up to `max_server_wait` seconds; beyond that the error is raised
-    instead of sleeping for an hour. `NO_RETRY` turns retries off.
+    (carrying the server's value) instead of sleeping for an hour. The shared rate budget caps
+    its pauses the same way (`debtkit.budget.Budget`). `NO_RETRY` turns retries off.
     """
 
     attempts: int = 4
     base: float = 0.5
     cap: float = 8.0
     jitter: float = 0.5  # up to this fraction of each backoff is randomly shaved off
-    max_server_wait: float = 120.0
+    max_server_wait: float = DEFAULT_MAX_SERVER_WAIT
 
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1 or self.base < 0 or self.cap < 0 or not 0 <= self.jitter <= 1:
             raise ValueError("RetryPolicy needs attempts >= 1, base, cap >= 0, 0 <= jitter <= 1")
+        if not 0 <= self.max_server_wait < math.inf:
+            raise ValueError("RetryPolicy needs a finite max_server_wait >= 0")
 
     @staticmethod
     def server_wait(error: DebtkitError, *, now: float | None = None) -> float | None:
         """The wait the server asked for: the adapter's reading first, then the headers."""
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            if math.isnan(error.retry_after):
+                return None
             return max(error.retry_after, 0.0)
         if isinstance(error, APIStatusError):
             return retry_after_seconds(error.headers, now=now)
@@ -93,6 +103,8 @@ class RetryPolicy:
     def is_retryable(self, error: DebtkitError) -> bool:
         if not isinstance(error, (RateLimitedError, TransportError, ServerError)):
             return False
+        if isinstance(error, (ResponseTooLargeError, RedirectError)):
+            return False  # the same answer would come back
         wait = self.server_wait(error)
         return wait is None or wait <= self.max_server_wait
 

@@ -5,6 +5,12 @@ One `Transport` per provider client: base URL, per-phase timeouts, exact-Decimal
 debug logging with secrets redacted. Budgets plug in as a `RequestGate` consulted around every
 attempt; `send()` makes one attempt (plus one re-send after the auth renewed a rejected token)
 and `request()` retries what its `RetryPolicy` allows.
+
+Against a hostile or broken server: redirects are never followed (credentials would follow
+them; a 3xx is a `RedirectError`), a body is read incrementally and refused past
+`max_response_bytes` (`ResponseTooLargeError`), and every failure of the exchange becomes a
+`TransportError` subclass, so nothing untyped escapes. Ids go into paths through
+`path_segment`, which refuses what would change the path and escapes everything else.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import attrs
@@ -25,13 +31,23 @@ from debtkit.errors import (
     APIStatusError,
     ConfigurationError,
     ConnectionFailedError,
+    CredentialsUnavailableError,
     DebtkitError,
+    Problem,
+    ProtocolError,
+    RateLimitedError,
+    RedirectError,
     RequestTimeoutError,
+    ResponseTooLargeError,
+    ServerError,
+    TransportError,
+    ValidationError,
     error_for_status,
 )
 from debtkit.retry import RetryPolicy
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "Auth",
     "ErrorParser",
     "Request",
@@ -40,6 +56,7 @@ __all__ = [
     "Timeouts",
     "Transport",
     "default_error",
+    "path_segment",
     "redact_headers",
 ]
 
@@ -47,6 +64,27 @@ logger = logging.getLogger("debtkit.transport")
 
 _SECRET_HINTS = ("authorization", "key", "token", "secret", "cookie", "password")
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # far above any documented answer (1,000 debts)
+_CHUNK = 64 * 1024
+
+
+def path_segment(value: object, *, name: str = "id") -> str:
+    """`value` as exactly one URL path segment, for every id a call puts into a path.
+
+    The empty string, ``.`` and ``..`` are refused (`ValidationError`, nothing is sent): the
+    URL would otherwise address another resource (``debts/..`` is the API's root). Everything
+    else is percent-escaped with no safe characters, ``/`` included. Letters, digits and
+    hyphens (UUIDs, provider references) need no escaping and skip `quote`.
+    """
+    if isinstance(value, str) and value not in {"", ".", ".."}:
+        if value.isascii() and value.replace("-", "").isalnum():
+            return value
+        try:
+            return quote(value, safe="")
+        except UnicodeError:  # a lone surrogate cannot be put into a URL
+            pass
+    problem = Problem(name, "not_addressable", "must be a non-empty string other than . and ..")
+    raise ValidationError([problem], subject="request")
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -176,10 +214,16 @@ class Transport:
         gate: RequestGate | None = None,
         retry: RetryPolicy | None = None,
         user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ConfigurationError(f"base URL must be an absolute http(s) URL, got {base_url!r}")
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise ConfigurationError("max_response_bytes must be an integer")
+        if max_response_bytes < 1:
+            raise ConfigurationError("max_response_bytes must be at least 1")
+        self.max_response_bytes = max_response_bytes
         self.provider = provider
         self.base_url = base_url.rstrip("/") + "/"
         self.auth = auth
@@ -237,10 +281,21 @@ class Transport:
         attempt = 1
         while True:
             try:
-                response = await self.send(request)
+                response = await self._send(request)
                 if response.ok:
                     return response
+                if 300 <= response.status < 400:
+                    raise RedirectError(
+                        self.provider,
+                        response.method,
+                        response.path,
+                        status=response.status,
+                        location=response.headers.get("Location"),
+                    )
                 raise self._error_parser(response)
+            except _AuthFailed as failed:
+                # The token grant already ran its own retry schedule: never nest another.
+                raise failed.error from None
             except DebtkitError as error:
                 if not (
                     request.retry_safe
@@ -262,14 +317,20 @@ class Transport:
     async def send(self, request: Request) -> Response:
         """One attempt (re-sent once if the auth renews a rejected token); never raises for a
         status, raises `TransportError` subclasses when no response arrived."""
+        try:
+            return await self._send(request)
+        except _AuthFailed as failed:
+            raise failed.error from None
+
+    async def _send(self, request: Request) -> Response:
         response = await self._attempt(request)
-        if (
-            response.status == 401
-            and request.authenticated
-            and self.auth is not None
-            and await self.auth.renew(self)
-        ):
-            response = await self._attempt(request)
+        if response.status == 401 and request.authenticated and self.auth is not None:
+            try:
+                renewed = await self.auth.renew(self)
+            except DebtkitError as error:
+                raise _AuthFailed.wrap(self.provider, request, error) from None
+            if renewed:
+                response = await self._attempt(request)
         return response
 
     async def _attempt(self, request: Request) -> Response:
@@ -287,7 +348,10 @@ class Transport:
     async def _exchange(self, request: Request) -> Response:
         headers = dict(self._headers)
         if request.authenticated and self.auth is not None:
-            headers.update(await self.auth.headers(self))
+            try:
+                headers.update(await self.auth.headers(self))
+            except DebtkitError as error:
+                raise _AuthFailed.wrap(self.provider, request, error) from None
         headers.update(request.headers)
         data: str | Mapping[str, str] | None = None
         if request.json is not None:
@@ -298,21 +362,41 @@ class Transport:
         url = self.url(request.path)
         path = self._path(request.path)
         started = time.monotonic()
+        method = request.method
         try:
             async with self.session().request(
-                request.method,
+                method,
                 url,
                 params=_query(request.params),
                 data=data,
                 headers=headers,
+                allow_redirects=False,  # credentials must never follow a redirect
             ) as raw:
-                content = await raw.read()
-                response = _response(request.method, path, raw, content, started)
+                content = await _read_body(raw, self.max_response_bytes)
+                if content is None:
+                    raise ResponseTooLargeError(
+                        self.provider,
+                        method,
+                        path,
+                        limit=self.max_response_bytes,
+                        status=raw.status,
+                    )
+                response = _response(method, path, raw, content, started)
+        except DebtkitError:
+            raise
+        # Every way an exchange can fail maps to a TransportError subclass: the order matters
+        # (aiohttp's timeouts are connection errors too, redirect loops response errors).
         except asyncio.TimeoutError:
-            raise RequestTimeoutError(self.provider, request.method, path, "timed out") from None
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            reason = type(exc).__name__
-            raise ConnectionFailedError(self.provider, request.method, path, reason) from None
+            raise RequestTimeoutError(self.provider, method, path, "timed out") from None
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError) as exc:
+            raise ConnectionFailedError(self.provider, method, path, type(exc).__name__) from None
+        except aiohttp.ClientResponseError as exc:  # not HTTP, a bad header, a redirect loop
+            raise ProtocolError(self.provider, method, path, type(exc).__name__) from None
+        except aiohttp.ClientError as exc:
+            raise TransportError(self.provider, method, path, type(exc).__name__) from None
+        except Exception as exc:  # reading or decoding the answer failed in some other way
+            reason = f"unreadable response ({type(exc).__name__})"
+            raise ProtocolError(self.provider, method, path, reason) from None
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> %s in %.3fs (request id %s)",
@@ -324,6 +408,37 @@ class Transport:
                 response.request_id,
             )
         return response
+
+
+class _AuthFailed(Exception):
+    """Carries a failure to obtain credentials out of an attempt, so that `request()` raises it
+    instead of retrying: the token grant retried already, and nested schedules multiply."""
+
+    def __init__(self, error: DebtkitError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    @classmethod
+    def wrap(cls, provider: str, request: Request, error: DebtkitError) -> _AuthFailed:
+        # A transient failure of the token endpoint is reported as such, named after the
+        # request that was not sent (not ambiguous: nothing reached the API); the provider's
+        # verdict on the credentials (401, 403, a malformed token answer) passes unchanged.
+        if isinstance(error, (TransportError, ServerError, RateLimitedError)):
+            error = CredentialsUnavailableError(provider, request.method, request.path, error)
+        return cls(error)
+
+
+async def _read_body(raw: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The body, read chunk by chunk; None as soon as it passes `limit` bytes."""
+    declared = raw.content_length
+    if declared is not None and declared > limit:
+        return None
+    body = bytearray()
+    async for chunk in raw.content.iter_chunked(_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def _query(params: Params | None) -> list[tuple[str, str]] | None:
@@ -347,7 +462,7 @@ def _response(
         try:
             body = jsonutil.loads(content)
         except ValueError:
-            body = content.decode(raw.get_encoding(), errors="replace")
+            body = _text(raw, content)
     request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
     if request_id is None and isinstance(body, Mapping):
         trace = body.get("traceId") or body.get("request_id")
@@ -361,3 +476,12 @@ def _response(
         request_id=request_id,
         elapsed=time.monotonic() - started,
     )
+
+
+def _text(raw: aiohttp.ClientResponse, content: bytes) -> str:
+    # The declared charset, else UTF-8. Not `get_encoding()`: its guess needs a body read by
+    # `read()`, and it raises for an unknown charset.
+    try:
+        return content.decode(raw.charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return content.decode("utf-8", errors="replace")

@@ -11,7 +11,7 @@ from debtkit.errors import APIStatusError, ConfigurationError
 from debtkit.model import Case, Debt
 from debtkit.plugin import Capability, RateLimit, RateObservation
 from debtkit.retry import RetryPolicy
-from debtkit.transport import RequestGate, Response, Timeouts, Transport
+from debtkit.transport import DEFAULT_MAX_RESPONSE_BYTES, RequestGate, Response, Timeouts, Transport
 from debtkit.validation import PolicyRule
 from debtkit_debitura import errors, mapping, rules
 from debtkit_debitura.auth import ApiKeyAuth
@@ -96,11 +96,13 @@ class DebituraAdapter:
         clock: rules.Clock | None = None,
         rate_overrides: Mapping[str, int | RateLimit] | None = None,
         time_scale: float = 1.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         **options: Any,
     ) -> DebituraClient:
         """A client for Debitura. Requests pass `gate`, by default the API key's shared
         `debtkit.budget.Budget`; `rate_overrides` (a customer's plan, by limit name:
-        ``minute``, ``hour``, ``day``) and `time_scale` (for simulators) shape it."""
+        ``minute``, ``hour``, ``day``) and `time_scale` (for simulators) shape it.
+        `max_response_bytes` is the largest answer read."""
         if options:
             raise ConfigurationError(f"debitura: unknown connect option(s) {sorted(options)}")
         api_key = credentials.get("api_key")
@@ -116,6 +118,7 @@ class DebituraAdapter:
                     f"known: {', '.join(ENVIRONMENTS)} (or pass base_url)"
                 )
             base_url = ENVIRONMENTS[environment]
+        retry = retry or RetryPolicy()
         transport = Transport(
             provider=self.name,
             base_url=base_url,
@@ -124,9 +127,15 @@ class DebituraAdapter:
             session=session,
             timeouts=timeouts,
             gate=gate_for(
-                self, credentials, gate, rate_overrides=rate_overrides, time_scale=time_scale
+                self,
+                credentials,
+                gate,
+                rate_overrides=rate_overrides,
+                time_scale=time_scale,
+                max_server_wait=retry.max_server_wait,
             ),
             retry=retry,
+            max_response_bytes=max_response_bytes,
         )
         return DebituraClient(transport, self.policy_rules(clock), relax=relax)
 

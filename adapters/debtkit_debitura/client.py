@@ -6,7 +6,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
-from urllib.parse import quote
 
 import attrs
 
@@ -24,7 +23,7 @@ from debtkit.errors import (
 )
 from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
-from debtkit.transport import Request, Response, Transport
+from debtkit.transport import Request, Response, Transport, path_segment
 from debtkit.validation import PolicyRule
 from debtkit_debitura.mapping import (
     LIFECYCLES,
@@ -160,15 +159,12 @@ class DebituraClient(BaseClient):
 
     async def get_by_case_reference(self, reference: str) -> Case:
         """The case with Debitura's 8-character reference (``Q8OAXF3W``)."""
-        path = _path("cases/case-reference", reference)
+        path = _path("cases/case-reference", reference, "reference")
         return self._case(await self.transport.request(Request("GET", path)))
 
     async def find(self, creditor_reference: str) -> Case | None:
         """The case created under your creditor reference, or None."""
-        if not creditor_reference or creditor_reference in {".", ".."}:
-            problem = Problem("creditor_reference", "not_addressable", "cannot be looked up")
-            raise ValidationError([problem], subject="lookup")
-        path = _path("cases/by-creditor-reference", creditor_reference)
+        path = _path("cases/by-creditor-reference", creditor_reference, "creditor_reference")
         try:
             response = await self.transport.request(Request("GET", path))
         except NotFoundError:
@@ -219,12 +215,9 @@ class DebituraClient(BaseClient):
         return to_case(record)
 
 
-def _path(prefix: str, value: str) -> str:
-    # One path segment, every reserved character escaped ("/" included); ids and references
-    # are letters, digits and hyphens, which need no escaping (and quote is slow).
-    if not (value.isascii() and value.replace("-", "").isalnum()):
-        value = quote(value, safe="")
-    return f"{prefix}/{value}"
+def _path(prefix: str, value: str, name: str = "provider_id") -> str:
+    # One path segment: "", "." and ".." refused, every reserved character escaped.
+    return f"{prefix}/{path_segment(value, name=name)}"
 
 
 def _idempotency_key(given: str | None) -> str:

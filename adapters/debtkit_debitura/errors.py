@@ -173,7 +173,7 @@ def _numeric(value: object) -> bool:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
-    return math.isfinite(number)
+    return not math.isnan(number)  # an infinite wait is a wait past any cap, not no wait
 
 
 def parse_error(response: Response) -> APIStatusError:

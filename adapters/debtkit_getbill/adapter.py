@@ -19,7 +19,13 @@ from debtkit import (
 )
 from debtkit.budget import gate_for
 from debtkit.retry import RetryPolicy
-from debtkit.transport import RequestGate, Response, Timeouts, Transport
+from debtkit.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    RequestGate,
+    Response,
+    Timeouts,
+    Transport,
+)
 from debtkit_getbill.auth import DEFAULT_SCOPE, GetBillAuth
 from debtkit_getbill.client import GetBillClient, RateObservingGate
 from debtkit_getbill.credits import estimate_credits
@@ -38,7 +44,7 @@ DEFAULT_BASE_URL = "https://getbill.io/external-api/v1"
 _CREDENTIALS = ("client_id", "client_secret", "access_token")
 _OPTIONS = (
     "scope", "clock", "renew_margin", "default_region", "user_agent",
-    "rate_overrides", "time_scale",
+    "rate_overrides", "time_scale", "max_response_bytes",
 )  # fmt: skip
 
 
@@ -105,7 +111,9 @@ class GetBillAdapter:
 
         Options: ``scope`` (default ``"debts:read debts:write"``), ``default_region`` for
         national phone numbers (default ``"FR"``), ``renew_margin`` and ``clock`` for the
-        token cache, ``user_agent`` appended to debtkit's. Requests pass `gate`, by default
+        token cache, ``user_agent`` appended to debtkit's, ``max_response_bytes`` (the largest
+        answer read, `debtkit.transport.DEFAULT_MAX_RESPONSE_BYTES` by default). Requests pass
+        `gate`, by default
         the credential's shared `debtkit.budget.Budget`; ``rate_overrides`` (a customer's
         plan, e.g. ``{"write": 1000}``) and ``time_scale`` (for simulators) shape it.
         """
@@ -119,9 +127,11 @@ class GetBillAdapter:
         if token_url is None:
             parts = urlsplit(url)
             auth.token_url = f"{parts.scheme}://{parts.netloc}/token" if parts.netloc else None
+        retry = retry or RetryPolicy()
         budget = gate_for(
             self, credentials, gate,
             rate_overrides=options.get("rate_overrides"), time_scale=options.get("time_scale", 1.0),
+            max_server_wait=retry.max_server_wait,
         )  # fmt: skip
         observer = RateObservingGate(budget)
         transport = Transport(
@@ -134,6 +144,7 @@ class GetBillAdapter:
             gate=observer,
             retry=retry,
             user_agent=options.get("user_agent"),
+            max_response_bytes=options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
         )
         return GetBillClient(
             transport,

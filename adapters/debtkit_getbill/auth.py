@@ -10,6 +10,15 @@ fetch, which runs shielded in its own task, so a cancelled caller neither cancel
 leaves a half-set token behind. After a 401, a caller whose token has already been replaced
 by someone else's renewal just retries with the new one: a burst of 401s costs one renewal.
 
+Lifetime rule: RFC 6749 makes ``expires_in`` optional, and GetBill documents no other. A token
+whose ``expires_in`` is absent, zero, negative or not a finite number has an unknown lifetime:
+it is used until the API rejects it (a 401 renews it once, as for any token), never refetched
+per request, which a lifetime of 0 would otherwise mean.
+
+A token grant runs the transport's retry schedule once; when it still fails transiently, the
+request that needed it is not sent and fails with `CredentialsUnavailableError`, without
+retrying the grant again (`debtkit.transport`).
+
 A ready access token may be given instead of (or besides) the client credentials; alone,
 it cannot be renewed and `renew()` returns False. Whether GetBill issues refresh tokens for
 client credentials is undocumented; a new client-credentials grant is used instead.
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -183,8 +193,9 @@ class GetBillAuth:
                 status=response.status,
                 request_id=response.request_id,
             )
-        renew_at = None
-        if body.expires_in is not None:
-            early = min(self._margin, body.expires_in / 10)
-            renew_at = self._clock() + body.expires_in - early
+        renew_at = None  # unknown lifetime: used until a 401 (the module's lifetime rule)
+        lifetime = body.expires_in
+        if lifetime is not None and 0 < lifetime < math.inf:
+            early = min(self._margin, lifetime / 10)
+            renew_at = self._clock() + lifetime - early
         return _Token(body.access_token, renew_at)

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequen
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from debtkit import (
     AmbiguousWriteError,
@@ -33,7 +32,7 @@ from debtkit import (
 from debtkit.client import BaseClient
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
-from debtkit.transport import Request, RequestGate, Response, Transport
+from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
 from debtkit_getbill.credits import CreditEstimate, estimate_credits
 from debtkit_getbill.errors import (
     expensive_destination_error,
@@ -140,7 +139,7 @@ class GetBillClient(BaseClient):
         return await self.transport.request(request)
 
     async def get(self, provider_id: str) -> Case:
-        response = await self._send(Request("GET", f"debts/{quote(provider_id, safe='')}"))
+        response = await self._send(Request("GET", f"debts/{path_segment(provider_id)}"))
         return case_from_record(_data(response))
 
     def cases(self, **filters: Any) -> AsyncIterator[Case]:
@@ -249,13 +248,13 @@ class GetBillClient(BaseClient):
             accept_expensive_destination=accept_expensive_destination,
             default_region=self._default_region,
         )
-        path = f"debts/{quote(provider_id, safe='')}"
+        path = f"debts/{path_segment(provider_id)}"
         response = await self._send(Request("PUT", path, json=body, request_class="write"))
         return case_from_record(_data(response))
 
     async def delete(self, provider_id: str) -> None:
         """Delete permanently (GetBill suggests archiving through a status update instead)."""
-        path = f"debts/{quote(provider_id, safe='')}"
+        path = f"debts/{path_segment(provider_id)}"
         await self._send(Request("DELETE", path, request_class="write"))
 
     async def create_batch(
