@@ -109,6 +109,9 @@ def _filter_value(name: str, value: Any) -> str:
 class GetBillClient(BaseClient):
     """Talk to GetBill; an async context manager closing only what it opened."""
 
+    # `create` looks the reference up before sending (`debtkit.bulk.ReferenceCheckingCreator`)
+    checks_existing = True
+
     def __init__(
         self,
         transport: Transport,
