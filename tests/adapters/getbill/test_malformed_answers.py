@@ -222,14 +222,3 @@ async def test_unreadable_existence_check_sends_no_create(mock_http: MockHttp, b
         with pytest.raises(MalformedResponseError):
             await client.create(person_debt("R-1"))
     assert posts(mock_http, "debts") == 0
-
-
-def test_message_names_the_call_and_not_the_body() -> None:
-    error = MalformedResponseError(
-        "getbill", "POST", "/external-api/v1/debts?search=R-1", 201, "body is not JSON",
-        body="Marie Curie +33612345678",
-    )  # fmt: skip
-    assert (
-        str(error)
-        == "getbill POST /external-api/v1/debts -> 201: unreadable answer: body is not JSON"
-    )
