@@ -217,8 +217,9 @@ class GetBillClient(BaseClient):
         request, if invalid.
 
         ``creditor_reference`` is the key debtkit never creates twice, and GetBill does not
-        enforce it, so debtkit does: the reference is looked up first (`find`: one read; reads
-        are budgeted at twice the writes). If a debt already holds it, nothing is sent and
+        enforce it, so debtkit does: the reference is looked up first (`find`: one read, more
+        only when GetBill's search matches over 100 debts; reads are budgeted at twice the
+        writes). If a debt already holds it, nothing is sent and
         `DuplicateError` is raised with ``reference`` and ``existing`` (that debt) set, the
         way Debitura refuses a second case. ``check_existing=False`` skips that read, for
         callers that guarantee uniqueness themselves (`debtkit.bulk` does, with its ledger);
