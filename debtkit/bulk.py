@@ -10,6 +10,18 @@ Ledger states through one run: ``queued`` when admitted, ``sending`` just before
 then ``created``, ``rejected``, ``invalid`` or ``ambiguous``. A rerun sends ``queued``
 entries of a dead run directly (nothing left), looks ``sending`` and ``ambiguous`` ones up
 first, and skips ``created`` ones.
+
+Outcomes are classified by the error's type: ``invalid`` only for `ValidationError`, which
+clients raise only when they refuse a debt before any request; anything that failed after
+the request went out without a usable answer (no answer, a 5xx, a 2xx whose body cannot be
+read: `MalformedResponseError`) is ``ambiguous`` and looked up before any resend.
+
+Exactly once here rests on the ledger: a reference the ledger knows is never sent twice, and
+in-flight ones are looked up first. A reference it does not know is sent without a lookup,
+singly or in a batch: a read per debt would double the cost of an import (batches would pay a
+thousand reads per request), and clients that look references up before creating
+(`ReferenceCheckingCreator`, GetBill) are told not to, so no debt costs two reads. References
+created outside this ledger are the caller's to reconcile before importing.
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ from debtkit.errors import (
     APIStatusError,
     DebtkitError,
     DuplicateError,
+    MalformedResponseError,
     Problem,
     ValidationError,
 )
@@ -48,7 +61,15 @@ from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.model import Case, Debt
 from debtkit.plugin import ItemResult, ProviderClient
 
-__all__ = ["BatchCreator", "BulkFinder", "BulkResult", "Outcome", "Progress", "bulk_import"]
+__all__ = [
+    "BatchCreator",
+    "BulkFinder",
+    "BulkResult",
+    "Outcome",
+    "Progress",
+    "ReferenceCheckingCreator",
+    "bulk_import",
+]
 
 logger = logging.getLogger("debtkit.bulk")
 
@@ -101,6 +122,16 @@ class BulkFinder(Protocol):
     async def find_many(
         self, creditor_references: Collection[str], *, since: dt.datetime
     ) -> dict[str, Case]: ...
+
+
+@runtime_checkable
+class ReferenceCheckingCreator(Protocol):
+    """A client whose `create` looks the reference up before sending (GetBill, which does not
+    deduplicate), and skips that read with ``check_existing=False``."""
+
+    checks_existing: bool
+
+    async def create(self, debt: Debt, *, check_existing: bool = True) -> Case: ...
 
 
 @attrs.frozen
@@ -233,11 +264,18 @@ class _Run:
                 settled.append(self._settle(item, result.case, result.error))
         return settled
 
+    async def _create(self, debt: Debt) -> Case:
+        if isinstance(self.client, ReferenceCheckingCreator):  # the ledger stands in for it
+            return await self.client.create(debt, check_existing=False)
+        return await self.client.create(debt)
+
     async def _send_one(self, item: _Item) -> _Settled:
         try:
-            return self._settle(item, await self.client.create(item.debt), None)
+            return self._settle(item, await self._create(item.debt), None)
         except DuplicateError as exc:
             # It exists already (an earlier import without this ledger): adopt it if found.
+            if isinstance(exc.existing, Case):
+                return self._settle(item, exc.existing, None, already=True)
             found = await self._look_up(item)
             return found if found is not None else self._settle(item, None, exc)
         except DebtkitError as exc:
@@ -255,7 +293,9 @@ class _Run:
             return (item.ref, item.digest, LedgerState.CREATED, case.provider_id, None), BulkResult(
                 item.index, item.ref, outcome, case.provider_id, case
             )
-        if isinstance(error, ValidationError):
+        if isinstance(error, MalformedResponseError):  # sent, and the answer was unreadable
+            state, outcome = LedgerState.AMBIGUOUS, Outcome.AMBIGUOUS
+        elif isinstance(error, ValidationError):  # refused locally: nothing was sent
             state, outcome = LedgerState.INVALID, Outcome.INVALID
         elif isinstance(error, APIStatusError) and not is_ambiguous(error):
             state, outcome = LedgerState.REJECTED, Outcome.REJECTED

@@ -24,6 +24,7 @@ __all__ = [
     "CredentialsUnavailableError",
     "DebtkitError",
     "DuplicateError",
+    "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "Problem",
@@ -225,10 +226,24 @@ class ConflictError(APIStatusError):
 
 
 class DuplicateError(ConflictError):
-    """The provider already holds a debt/case under this creditor reference."""
+    """The provider already holds a debt/case under this creditor reference.
 
-    def __init__(self, message: str, *, reference: str | None = None, **kwargs: Any) -> None:
+    `reference` names it; `existing` is the case already held when debtkit could read it
+    (``None`` if the lookup after the provider's refusal failed). Raised by the provider's
+    refusal (`status` is the provider's) or, for providers that do not deduplicate, by
+    debtkit's lookup before creating, which sends nothing (`status` 409).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reference: str | None = None,
+        existing: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self.reference = reference
+        self.existing = existing  # a debtkit.model.Case; Any keeps this module model-free
         super().__init__(message, **kwargs)
 
 
@@ -268,6 +283,40 @@ class RateLimitedError(APIStatusError):
 
 class ServerError(APIStatusError):
     default_status = 500
+
+
+class MalformedResponseError(DebtkitError):
+    """The provider answered 2xx, but its body could not be read as the documented shape
+    (not JSON, truncated, an empty body, wrong types, ``{"error": true}``, a missing id).
+
+    After a write this is ambiguous: the request reached the provider and may have taken
+    effect, so it is looked up before anything is sent again (`debtkit.exactly_once`). After
+    a read it is a plain failure, never "nothing found". `reason` says what was wrong in
+    debtkit's words; the body itself is kept on `body`, never in the message.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        method: str,
+        path: str,
+        status: int,
+        reason: str,
+        *,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.provider = provider
+        self.method = method.upper()
+        self.path = path.split("?", 1)[0]
+        self.status = status
+        self.reason = reason
+        self.request_id = request_id
+        self.body = body
+        rid = f" (request id {request_id})" if request_id else ""
+        super().__init__(
+            f"{_where(provider, method, path)} -> {status}{rid}: unreadable answer: {reason}"
+        )
 
 
 class AmbiguousWriteError(DebtkitError):

@@ -5,6 +5,9 @@ is never simply sent again: the debt is first looked up by the creditor's refere
 re-sent when it is truly absent. When the lookup itself cannot answer, the caller gets an
 explicit `AmbiguousWriteError` naming the debts, never a silent duplicate.
 
+A 2xx whose body cannot be read (`MalformedResponseError`) is ambiguous too: the request
+reached the provider and may have taken effect.
+
 A 429 is not ambiguous (the provider refused before doing anything) and is waited out; any
 other 4xx is final.
 """
@@ -19,6 +22,7 @@ from typing import TypeVar
 from debtkit.errors import (
     AmbiguousWriteError,
     DebtkitError,
+    MalformedResponseError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -35,7 +39,7 @@ L = TypeVar("L")
 
 def is_ambiguous(error: BaseException) -> bool:
     """Could the write have taken effect although it failed?"""
-    return isinstance(error, (TransportError, ServerError))
+    return isinstance(error, (TransportError, ServerError, MalformedResponseError))
 
 
 async def create_exactly_once(

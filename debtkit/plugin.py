@@ -117,7 +117,15 @@ class ProviderClient(Protocol):
         """Objective and policy validation, normalised, without any request."""
         ...
 
-    async def create(self, debt: Debt) -> Case: ...
+    async def create(self, debt: Debt) -> Case:
+        """Create `debt` exactly once under its ``creditor_reference``.
+
+        Raises `ValidationError` only when refusing the debt before any request; once the
+        request went out, an answer that cannot be read is `MalformedResponseError` (the
+        outcome is unknown, which `debtkit.bulk` records as ambiguous and looks up), a
+        reference the provider already holds is `DuplicateError`.
+        """
+        ...
 
     async def get(self, provider_id: str) -> Case: ...
 

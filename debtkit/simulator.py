@@ -3,7 +3,8 @@
 - `WindowLimiter`: a provider-side request counter over a sliding or fixed window, answering
   "may this request pass, and if not, for how long must the caller wait".
 - `Faults` and `fault_middleware`: latency and failure injection (5xx, reset connections, a
-  commit whose response is lost, slow responses), reproducible from a seed.
+  commit whose response is lost, a commit answered 2xx with a body that cannot be read, slow
+  responses), reproducible from a seed.
 - `SimulatorServer`: runs an `aiohttp.web.Application` on loopback as an async context
   manager and tells its base URL.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import math
 import random
 import time
@@ -30,6 +32,7 @@ from debtkit.plugin import RateLimit
 __all__ = [
     "BASE_PATH",
     "CREDENTIALS",
+    "MALFORMED_SHAPES",
     "Faults",
     "SimulatorServer",
     "WindowLimiter",
@@ -110,6 +113,8 @@ class Faults:
     - `server_error`: answer 500 without doing anything;
     - `reset`: drop the connection before doing anything;
     - `lost_response`: do the work (commit), then drop the connection;
+    - `malformed_response`: do the work, then answer its 2xx status with a body that cannot
+      be read, each of `MALFORMED_SHAPES` in turn (a refusal is left as it is);
     - `timeout`: do the work, then stall for `stall` seconds before answering;
     - `latency`: added to every request, in seconds.
     """
@@ -117,19 +122,30 @@ class Faults:
     server_error: float = 0.0
     reset: float = 0.0
     lost_response: float = 0.0
+    malformed_response: float = 0.0
     timeout: float = 0.0
     latency: float = 0.0
     stall: float = 30.0
     seed: int | None = None
     only_paths: tuple[str, ...] = ()  # path prefixes the faults apply to; empty means all
     only_methods: tuple[str, ...] = ()  # HTTP methods the faults apply to; empty means all
+    # How many of each fault were served, by kind ("malformed_response:truncated", ...).
+    served: collections.Counter[str] = attrs.field(init=False, factory=collections.Counter)
     _rng: random.Random = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self._rng = random.Random(self.seed)
 
-    def roll(self, probability: float) -> bool:
-        return probability > 0 and self._rng.random() < probability
+    def roll(self, probability: float, kind: str = "") -> bool:
+        hit = probability > 0 and self._rng.random() < probability
+        if hit and kind:
+            self.served[kind] += 1
+        return hit
+
+    def next_malformed_shape(self) -> str:
+        """The `MALFORMED_SHAPES` in turn, so that a few faults already serve every shape."""
+        served = sum(n for kind, n in self.served.items() if kind.startswith("malformed"))
+        return MALFORMED_SHAPES[served % len(MALFORMED_SHAPES)]
 
     def applies_to(self, path: str, method: str = "GET") -> bool:
         return (not self.only_paths or path.startswith(self.only_paths)) and (
@@ -138,6 +154,48 @@ class Faults:
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MALFORMED_SHAPES = (
+    "error_true",  # {"error": true} with the 2xx status
+    "empty",  # no body at all
+    "truncated",  # the real JSON body cut in half
+    "wrong_types",  # the real object with every non-boolean member turned into a string
+    "not_an_object",  # a JSON array
+    "not_json",  # plain text
+)
+"""How `Faults.malformed_response` spoils an answer, in turn; each is a 2xx no client can read
+as the provider's documented shape."""
+
+
+def _malformed_body(shape: str, real: bytes) -> bytes:
+    if shape == "error_true":
+        return b'{"error": true}'
+    if shape == "empty":
+        return b""
+    if shape == "truncated":
+        return real[: max(len(real) // 2, 1)]
+    if shape == "wrong_types":
+        try:
+            parsed = json.loads(real)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            spoiled = {k: v if isinstance(v, bool) else str(v) for k, v in parsed.items()}
+            return json.dumps(spoiled).encode()
+        return b'{"data": "wrong"}'
+    if shape == "not_an_object":
+        return b"[]"
+    return b"OK"
+
+
+def _malformed(faults: Faults, response: web.StreamResponse) -> web.StreamResponse:
+    if not 200 <= response.status < 300:
+        return response  # a refusal did no work; spoiling it would not model a commit
+    real = response.body if isinstance(response, web.Response) else None
+    shape = faults.next_malformed_shape()
+    faults.served[f"malformed_response:{shape}"] += 1
+    body = _malformed_body(shape, real if isinstance(real, bytes) else b"{}")
+    return web.Response(status=response.status, body=body, content_type="application/json")
 
 
 def _drop_connection(request: web.Request) -> web.StreamResponse:
@@ -158,17 +216,19 @@ def fault_middleware(
             await asyncio.sleep(faults.latency)
         if not faults.applies_to(request.path, request.method):
             return await handler(request)
-        if faults.roll(faults.reset):
+        if faults.roll(faults.reset, "reset"):
             return _drop_connection(request)
-        if faults.roll(faults.server_error):
+        if faults.roll(faults.server_error, "server_error"):
             return web.json_response(
                 {"error": True, "message": "Internal server error (injected)", "code": 500},
                 status=500,
             )
         response = await handler(request)
-        if faults.roll(faults.lost_response):
+        if faults.roll(faults.lost_response, "lost_response"):
             return _drop_connection(request)
-        if faults.roll(faults.timeout):
+        if faults.roll(faults.malformed_response):
+            return _malformed(faults, response)
+        if faults.roll(faults.timeout, "timeout"):
             await asyncio.sleep(faults.stall)
         return response
 

@@ -1,13 +1,16 @@
-"""`DebituraClient`: the neutral operations, plus Debitura's preview, lookups and `me()`."""
+"""`DebituraClient`: the neutral operations, plus Debitura's preview, lookups and `me()`.
+
+Every 2xx is read strictly (`debtkit_debitura.answers`): an answer that cannot be read is a
+`MalformedResponseError`, ambiguous after a create (the case is looked up), never an empty
+result or a `ValidationError`.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from typing import Any, TypeVar, cast
-
-import attrs
+from typing import Any
 
 from debtkit.client import BaseClient
 from debtkit.errors import (
@@ -17,23 +20,21 @@ from debtkit.errors import (
     DuplicateError,
     NotFoundError,
     Problem,
-    ServerError,
-    TransportError,
     ValidationError,
 )
+from debtkit.exactly_once import is_ambiguous
 from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
-from debtkit.transport import Request, Response, Transport, path_segment
+from debtkit.transport import Request, Transport, path_segment
 from debtkit.validation import PolicyRule
+from debtkit_debitura.answers import case_of, case_page, json_object, structured, unreadable
 from debtkit_debitura.mapping import (
     LIFECYCLES,
     create_request,
-    drop_nulls,
     lifecycle_name,
     preview_request,
-    to_case,
 )
-from debtkit_debitura.wire import CreditorProfile, PageData, PreviewResult, converter
+from debtkit_debitura.wire import CreditorProfile, PreviewResult
 
 __all__ = ["IDEMPOTENCY_KEY_MAX", "MAX_PAGE_SIZE", "SORT_FIELDS", "DebituraClient"]
 
@@ -59,7 +60,6 @@ SORT_FIELDS = (
     "CloseCode",
 )
 _SORT_BY_KEY = {name.casefold(): name for name in SORT_FIELDS}
-_T = TypeVar("_T")
 _FILTERS = frozenset({"statuses", "ids", "debtor_ids", "division_ids", "sort", "page_size"})
 
 
@@ -89,9 +89,14 @@ class DebituraClient(BaseClient):
 
         One ``Idempotency-Key`` (a fresh UUID unless given) is built into the request once, so
         every retry of this logical create carries it and Debitura replays the first outcome.
-        If every attempt fails without an answer, the case is looked up by its creditor
-        reference: found, it is returned; absent, the last error is raised (nothing was created,
-        so sending again is safe); if the lookup fails too, `AmbiguousWriteError`.
+        If every attempt fails without a usable answer (none, a 5xx, or a 2xx that cannot be
+        read), the case is looked up by its creditor reference: found, it is returned; absent,
+        the last error is raised (nothing was created, so sending again is safe); if the lookup
+        fails too, `AmbiguousWriteError`.
+
+        Debitura refuses a second case under one creditor reference; that refusal is raised as
+        `DuplicateError` with ``reference`` and, read with one lookup, ``existing`` (None if
+        that lookup failed): the same error GetBill's client raises for a reference it holds.
         """
         key = _idempotency_key(idempotency_key)
         normalised = self.validated(debt)
@@ -108,16 +113,26 @@ class DebituraClient(BaseClient):
         )
         reference = normalised.creditor_reference
         try:
-            response = await self.transport.request(request)
+            case = case_of(await self.transport.request(request))
         except DuplicateError as error:
             if error.reference is None:
                 error.reference = reference
+            if error.existing is None:
+                error.existing = await self._existing(reference)
             raise
-        except (TransportError, ServerError) as error:
+        except DebtkitError as error:
+            if not is_ambiguous(error):
+                raise
             return await self._reconcile(reference, error)
-        case = self._case(response)
         logger.debug("debitura: created case %s", case.provider_id)
         return case
+
+    async def _existing(self, reference: str) -> Case | None:
+        try:
+            return await self.find(reference)
+        except DebtkitError as error:  # the refusal stands on its own; the case is a bonus
+            logger.debug("debitura: duplicate's case not read (%s)", type(error).__name__)
+            return None
 
     async def _reconcile(self, reference: str, error: DebtkitError) -> Case:
         try:
@@ -142,25 +157,26 @@ class DebituraClient(BaseClient):
             "POST", "cases/preview", json=preview_request(normalised), retry_safe=True
         )
         response = await self.transport.request(request)
-        body = response.body if isinstance(response.body, Mapping) else {}
-        result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
-        return _structure(result, PreviewResult, "Debitura preview")
+        result = json_object(response).get("result")
+        if not isinstance(result, Mapping):
+            raise unreadable(response, "result is not an object")
+        return structured(response, result, PreviewResult, "result")
 
     # -- reads -------------------------------------------------------------------------------
 
     async def me(self) -> CreditorProfile:
         """``GET /me``: checks the credentials and tells whose they are."""
         response = await self.transport.request(Request("GET", "me"))
-        return _structure(response.body, CreditorProfile, "Debitura creditor profile")
+        return structured(response, json_object(response), CreditorProfile, "body")
 
     async def get(self, provider_id: str) -> Case:
         """The case with Debitura's id (a UUID); `NotFoundError` if there is none."""
-        return self._case(await self.transport.request(Request("GET", _path("cases", provider_id))))
+        return case_of(await self.transport.request(Request("GET", _path("cases", provider_id))))
 
     async def get_by_case_reference(self, reference: str) -> Case:
         """The case with Debitura's 8-character reference (``Q8OAXF3W``)."""
         path = _path("cases/case-reference", reference, "reference")
-        return self._case(await self.transport.request(Request("GET", path)))
+        return case_of(await self.transport.request(Request("GET", path)))
 
     async def find(self, creditor_reference: str) -> Case | None:
         """The case created under your creditor reference, or None."""
@@ -169,7 +185,7 @@ class DebituraClient(BaseClient):
             response = await self.transport.request(Request("GET", path))
         except NotFoundError:
             return None
-        return self._case(response)
+        return case_of(response)
 
     def cases(self, **filters: Any) -> AsyncIterator[Case]:
         """Every case matching the filters, page by page, each once.
@@ -180,19 +196,12 @@ class DebituraClient(BaseClient):
         (1-100, default 100). Anything else raises `ConfigurationError` before any request.
         """
         query, wanted = _list_query(filters)
-        page_size = int(query["PageSize"])
 
         async def fetch(number: int) -> Page[Case]:
             params = {**query, "Page": number}
             response = await self.transport.request(Request("GET", "cases", params=params))
-            body = response.body if isinstance(response.body, Mapping) else {}
-            records = body.get("cases") or []
-            cases = tuple(self._case_from(r) for r in records)
-            page = _structure(body.get("page") or {}, PageData, "Debitura page")
-            if page.current_page is not None and page.total_pages is not None:
-                more = page.current_page < page.total_pages
-            else:
-                more = len(cases) >= page_size
+            # Unreadable pages raise: "no more cases" must never stand in for "could not read".
+            cases, more = case_page(response)
             return Page(cases, has_more=more)
 
         async def walk() -> AsyncIterator[Case]:
@@ -201,18 +210,6 @@ class DebituraClient(BaseClient):
                     yield case
 
         return walk()
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _case(self, response: Response) -> Case:
-        return self._case_from(response.body)
-
-    @staticmethod
-    def _case_from(record: object) -> Case:
-        if not isinstance(record, Mapping):
-            problem = Problem("", "invalid_response", "is not a JSON object")
-            raise ValidationError([problem], subject="Debitura case")
-        return to_case(record)
 
 
 def _path(prefix: str, value: str, name: str = "provider_id") -> str:
@@ -229,17 +226,6 @@ def _idempotency_key(given: str | None) -> str:
         )
         raise ValidationError([problem], subject="request")
     return given
-
-
-def _structure(data: object, cls: type[_T], subject: str) -> _T:
-    try:
-        result = converter.structure(drop_nulls(data), cls)
-    except Exception:  # cattrs groups, TypeError, ValueError: all mean "not that shape"
-        problem = Problem("", "invalid_response", f"is not a {subject}")
-        raise ValidationError([problem], subject=subject) from None
-    if attrs.has(cls) and "raw" in attrs.fields_dict(cls):
-        result = attrs.evolve(cast(Any, result), raw=data)
-    return result
 
 
 def _strings(value: object, name: str) -> list[str]:

@@ -102,11 +102,20 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     raise ValueError("an amount must be a finite number")
 
 
+def _structure_str(value: object, _: type) -> str:
+    # cattrs' default str() would read any JSON value as text (a list as "['x']", an object
+    # as its repr): a wrong type in an answer must fail to read, not become an id.
+    if not isinstance(value, str):
+        raise TypeError("must be a string")
+    return value
+
+
 def _make_converter() -> cattrs.Converter:
     # Every caller turns a structuring failure into one "not a <shape>" problem, so cattrs'
     # detailed (and much slower) per-field error collection would go unread.
     conv = cattrs.Converter(detailed_validation=False)
     conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_structure_hook(str, _structure_str)
     conv.register_unstructure_hook(Decimal, lambda v: v)  # debtkit.jsonutil writes it exactly
     conv.register_unstructure_hook(dt.date, format_date)
     conv.register_structure_hook(dt.datetime, lambda v, _: parse_timestamp(v))

@@ -2,8 +2,9 @@
 
 Every write is validated locally first; a refused debt never costs a request. Reads spend the
 ``read`` budget, writes the ``write`` one (`debtkit.transport.Request.request_class`). Single
-creates are POSTs, which the transport never re-sends; settling an unknown outcome is the
-caller's (see `find`).
+creates are POSTs, which the transport never re-sends; an unknown outcome (no answer, a 5xx,
+or a 2xx that cannot be read, see `debtkit_getbill.envelope`) is settled by a lookup before
+anything is sent again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequen
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from debtkit import (
     AmbiguousWriteError,
@@ -23,6 +25,7 @@ from debtkit import (
     ConfigurationError,
     Debt,
     DebtkitError,
+    DuplicateError,
     ItemResult,
     PolicyRule,
     Problem,
@@ -34,6 +37,7 @@ from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
 from debtkit_getbill.credits import CreditEstimate, estimate_credits
+from debtkit_getbill.envelope import batch_data, case_of, envelope, list_page
 from debtkit_getbill.errors import (
     expensive_destination_error,
     is_expensive_destination,
@@ -42,7 +46,7 @@ from debtkit_getbill.errors import (
 )
 from debtkit_getbill.options import PROVIDER
 from debtkit_getbill.update import update_body
-from debtkit_getbill.wire import PENDING, case_from_record, debt_payload, unstructure
+from debtkit_getbill.wire import PENDING, debt_payload, unstructure
 
 __all__ = ["LIST_FILTERS", "MAX_BATCH", "PAGE_SIZE", "GetBillClient", "RateObservingGate"]
 
@@ -80,11 +84,6 @@ class RateObservingGate:
             self.inner.after_failure(request, error)
 
 
-def _data(response: Response) -> Any:
-    body = response.body
-    return body.get("data") if isinstance(body, Mapping) else None
-
-
 def _filter_value(name: str, value: Any) -> str:
     if name in {"amount_min", "amount_max"}:
         if isinstance(value, (bool, float)):
@@ -109,6 +108,9 @@ def _filter_value(name: str, value: Any) -> str:
 
 class GetBillClient(BaseClient):
     """Talk to GetBill; an async context manager closing only what it opened."""
+
+    # `create` looks the reference up before sending (`debtkit.bulk.ReferenceCheckingCreator`)
+    checks_existing = True
 
     def __init__(
         self,
@@ -140,7 +142,7 @@ class GetBillClient(BaseClient):
 
     async def get(self, provider_id: str) -> Case:
         response = await self._send(Request("GET", f"debts/{path_segment(provider_id)}"))
-        return case_from_record(_data(response))
+        return case_of(response)
 
     def cases(self, **filters: Any) -> AsyncIterator[Case]:
         """Every debt matching `filters`, 100 per page, each once.
@@ -164,16 +166,10 @@ class GetBillClient(BaseClient):
     async def _page(self, params: Mapping[str, str], number: int) -> Page[Case]:
         query: dict[str, str | int] = {**params, "page": number, "limit": PAGE_SIZE}
         response = await self._send(Request("GET", "debts", params=query))
-        records = _data(response)
-        if not isinstance(records, list):
-            records = []
-        body = response.body if isinstance(response.body, Mapping) else {}
-        pagination = body.get("pagination")
-        if isinstance(pagination, Mapping) and isinstance(pagination.get("pages"), int):
-            has_more = number < pagination["pages"]
-        else:  # no usable pagination block: a full page suggests more
-            has_more = len(records) >= PAGE_SIZE
-        return Page(tuple(case_from_record(r) for r in records), has_more)
+        # A page that does not read as the documented envelope raises: "no results" must
+        # never stand in for "could not read", or a lookup would send a debt again.
+        cases, pages = list_page(response)
+        return Page(cases, number < pages)
 
     async def find(self, creditor_reference: str) -> Case | None:
         """The debt whose ``internal_id`` is exactly `creditor_reference`, or None.
@@ -216,27 +212,57 @@ class GetBillClient(BaseClient):
                     break
         return found
 
-    async def create(self, debt: Debt) -> Case:
+    async def create(self, debt: Debt, *, check_existing: bool = True) -> Case:
         """Create one debt exactly once; `ValidationError` with every problem, and no
         request, if invalid.
 
-        GetBill has no idempotency key, so after an ambiguous failure (no answer, or 5xx)
-        the debt is looked up by its reference and only re-sent when truly absent
-        (`debtkit.exactly_once`); `AmbiguousWriteError` when the lookup cannot tell.
+        ``creditor_reference`` is the key debtkit never creates twice, and GetBill does not
+        enforce it, so debtkit does: the reference is looked up first (`find`: one read, more
+        only when GetBill's search matches over 100 debts; reads are budgeted at twice the
+        writes). If a debt already holds it, nothing is sent and
+        `DuplicateError` is raised with ``reference`` and ``existing`` (that debt) set, the
+        way Debitura refuses a second case. ``check_existing=False`` skips that read, for
+        callers that guarantee uniqueness themselves (`debtkit.bulk` does, with its ledger);
+        neither way protects against another process creating the same reference meanwhile.
+
+        GetBill has no idempotency key, so after an ambiguous failure (no answer, a 5xx, or a
+        2xx that cannot be read) the debt is looked up by its reference and only re-sent when
+        truly absent (`debtkit.exactly_once`); `AmbiguousWriteError` when the lookup cannot
+        tell.
         """
-        payload = unstructure(debt_payload(self.validated(debt)))
+        valid = self.validated(debt)
+        reference = valid.creditor_reference
+        payload = unstructure(debt_payload(valid))
         request = Request("POST", "debts", json=payload, request_class="write")
+        if check_existing:
+            existing = await self.find(reference)
+            if existing is not None:
+                raise self._duplicate(reference, existing)
 
         async def send() -> Case:
-            return case_from_record(_data(await self._send(request)))
+            return case_of(await self._send(request))
 
         return await create_exactly_once(
             send,
-            lambda: self.find(debt.creditor_reference),
+            lambda: self.find(reference),
             lambda found: found,
             provider=PROVIDER,
-            references=[debt.creditor_reference],
+            references=[reference],
             retry=self.transport.retry,
+        )
+
+    def _duplicate(
+        self, reference: str, existing: Case | None, path: str = "debts"
+    ) -> DuplicateError:
+        """The error for a reference debtkit will not send again (no request was made)."""
+        return DuplicateError(
+            "this creditor reference is already taken; nothing was sent",
+            reference=reference,
+            existing=existing,
+            provider=PROVIDER,
+            method="POST",
+            path=urlsplit(self.transport.url(path)).path,
+            status=409,
         )
 
     async def update(
@@ -250,12 +276,14 @@ class GetBillClient(BaseClient):
         )
         path = f"debts/{path_segment(provider_id)}"
         response = await self._send(Request("PUT", path, json=body, request_class="write"))
-        return case_from_record(_data(response))
+        return case_of(response)
 
     async def delete(self, provider_id: str) -> None:
         """Delete permanently (GetBill suggests archiving through a status update instead)."""
         path = f"debts/{path_segment(provider_id)}"
-        await self._send(Request("DELETE", path, request_class="write"))
+        response = await self._send(Request("DELETE", path, request_class="write"))
+        if response.status != 204:  # documented: {"error": false, "message": ...}
+            envelope(response)
 
     async def create_batch(
         self,
@@ -269,13 +297,23 @@ class GetBillClient(BaseClient):
         Invalid debts are refused locally (`ValidationError`) and never sent. Each sent debt
         carries ``temp_id`` = its input index, which correlates GetBill's ``created``,
         ``failed`` and ``skipped`` entries back to it. A chunk refused as a whole (4xx) fails
-        each of its debts with that error; a chunk whose outcome is unknown (no response, or
-        5xx) gives each of its debts an `AmbiguousWriteError`. Never raises halfway.
+        each of its debts with that error. A chunk whose outcome is unknown (no response, a
+        5xx, or a 2xx that cannot be read) is settled with one bounded listing: the debts
+        that landed are kept, the absent ones sent again; what still cannot be told gets an
+        `AmbiguousWriteError`. Never raises halfway.
+
+        What it guarantees about ``creditor_reference``: no call creates one twice (a
+        reference repeated within the call is refused locally with `DuplicateError` and not
+        sent), and no retry duplicates. Unlike `create`, it does not look each reference up
+        before sending: that would cost one read per debt, a thousand per request. Callers
+        that may resend references from earlier calls keep their own record of what was
+        created, as `debtkit.bulk.bulk_import` does with its ledger.
         """
         if not 1 <= chunk_size <= MAX_BATCH:
             raise ConfigurationError(f"chunk_size must be between 1 and {MAX_BATCH}")
         results: dict[int, ItemResult] = {}
         ready: list[tuple[int, Debt, dict[str, Any]]] = []
+        seen: set[str] = set()
         for index, debt in enumerate(debts):
             try:
                 valid = self.validated(debt)
@@ -283,6 +321,12 @@ class GetBillClient(BaseClient):
             except ValidationError as error:
                 results[index] = ItemResult(index, debt.creditor_reference, error=error)
                 continue
+            reference = valid.creditor_reference
+            if reference in seen:
+                duplicate = self._duplicate(reference, None, "debts/batch")
+                results[index] = ItemResult(index, reference, error=duplicate)
+                continue
+            seen.add(reference)
             ready.append((index, valid, payload))
         for start in range(0, len(ready), chunk_size):
             chunk = ready[start : start + chunk_size]
@@ -306,7 +350,7 @@ class GetBillClient(BaseClient):
                 body = {"batch_name": batch_name, **body}
             request = Request("POST", "debts/batch", json=body, request_class="write")
             response = await self._send(request)
-            return _batch_results(pending, _data(response), response)
+            return _batch_results(pending, batch_data(response), response)
 
         async def look_up() -> dict[str, Case]:
             return await self.find_many([d.creditor_reference for _, d, _ in pending], since=since)
@@ -337,7 +381,9 @@ class GetBillClient(BaseClient):
 
 
 def _batch_results(
-    chunk: list[tuple[int, Debt, dict[str, Any]]], data: Any, response: Response
+    chunk: list[tuple[int, Debt, dict[str, Any]]],
+    data: Mapping[str, Sequence[Mapping[str, Any]]],
+    response: Response,
 ) -> dict[int, ItemResult]:
     by_temp = {str(index): (index, debt) for index, debt, _ in chunk}
     by_position = [(index, debt) for index, debt, _ in chunk]
@@ -352,16 +398,15 @@ def _batch_results(
             return by_position[position]
         return None
 
-    data = data if isinstance(data, Mapping) else {}
-    for item in data.get("created") or ():
-        found = owner(item) if isinstance(item, Mapping) else None
+    for item in data["created"]:
+        found = owner(item)
         if found is None or not item.get("debt_id"):
             continue
         index, debt = found
         results[index] = ItemResult(index, debt.creditor_reference, case=_created(item, debt))
     for key in ("failed", "skipped"):
-        for item in data.get(key) or ():
-            found = owner(item) if isinstance(item, Mapping) else None
+        for item in data[key]:
+            found = owner(item)
             if found is None:
                 continue
             index, debt = found

@@ -57,10 +57,11 @@ class FakeProvider:
         return self.validator.check(debt)
 
     def _store(self, debt: Debt) -> Case:
-        if debt.creditor_reference in self.cases_by_ref:
+        existing = self.cases_by_ref.get(debt.creditor_reference)
+        if existing is not None:  # refused the way both adapters refuse: naming what exists
             raise DuplicateError(
-                "duplicate reference", reference=debt.creditor_reference, provider=self.provider,
-                method="POST", path="/debts", status=409,
+                "duplicate reference", reference=debt.creditor_reference, existing=existing,
+                provider=self.provider, method="POST", path="/debts", status=409,
             )  # fmt: skip
         case = Case(
             self.provider, f"fake-{next(self._ids)}", CaseStatus.PENDING, provider_status="new",

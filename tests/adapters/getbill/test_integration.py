@@ -364,7 +364,7 @@ async def test_create_whose_lookup_also_fails_is_explicitly_ambiguous(
     sim: RunningSimulator = await getbill_simulator_factory(faults=faults)
     async with sim.connect(retry=RetryPolicy(attempts=2, base=0.0, cap=0.0)) as client:
         with pytest.raises(AmbiguousWriteError) as caught:
-            await client.create(person_debt("LOST-2"))
+            await client.create(person_debt("LOST-2"), check_existing=False)
     assert caught.value.references == ("LOST-2",)
     assert sim.state.internal_id_counts() == {"LOST-2": 1}
 
@@ -385,7 +385,7 @@ async def test_lost_batch_answer_is_settled_by_one_bounded_listing(
 
 async def test_rate_headers_reach_the_client(getbill_simulator: RunningSimulator) -> None:
     async with getbill_simulator.connect() as client:
-        await client.create(person_debt())
+        await client.create(person_debt(), check_existing=False)
         await client.find("x")
         observed = client.rate_observations
     assert (observed["write"].limit, observed["write"].remaining) == (500, 499)

@@ -61,7 +61,7 @@ async def test_create_sends_the_exact_json_for_a_fully_populated_debt(
 ) -> None:
     mock_http.post(f"{BASE}/debts", status=201, body=seed_text("get_debt.json"))
     async with GetBillAdapter().connect({"access_token": "tok"}, base_url=BASE) as client:
-        await client.create(make_full_debt())
+        await client.create(make_full_debt(), check_existing=False)
     (call,) = mock_http.requests[("POST", aiohttp.client.URL(f"{BASE}/debts"))]
     sent = call.kwargs["data"]
     assert json.loads(sent, parse_float=Decimal) == FULL_DEBT_JSON
