@@ -99,7 +99,8 @@ def _escape_undecodable(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_ESCAPE, _escape_undecodable)
-_UNDECODED = re.compile("[\udc00-\udcff]")
+_UNDECODED = re.compile(r"[\udc00-\udcff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -151,28 +152,35 @@ def _undecodable(text: str, path: str = "") -> Problem | None:
     )
 
 
-def _too_deep(data: object) -> bool:
+def _json_problem(data: object, path: str) -> Problem | None:
+    """Nesting past `DEPTH_LIMIT`, or an unpaired surrogate (``"\\ud800"``) in a key or
+    string: valid JSON that no debt field can hold, nor any encoder write out again."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, (dict, list)):
             if depth > DEPTH_LIMIT:
-                return True
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
-    return False
+                return Problem(path, "depth", f"is nested deeper than {DEPTH_LIMIT} levels")
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((child, depth + 1) for child in value.values())
+            else:
+                stack.extend((child, depth + 1) for child in value)
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            return Problem(path, "encoding", "holds an unpaired surrogate escape (\\ud800...)")
+    return None
 
 
 def _parse_json(text: str, path: str) -> tuple[Any, Problem | None]:
     """JSON of a line or cell, or the problem with it (never a RecursionError)."""
-    too_deep = Problem(path, "depth", f"is nested deeper than {DEPTH_LIMIT} levels")
     try:
         data = json.loads(text)
     except RecursionError:  # the C parser's own guard, far beyond DEPTH_LIMIT
-        return None, too_deep
+        return None, Problem(path, "depth", f"is nested deeper than {DEPTH_LIMIT} levels")
     except ValueError:
         return None, Problem(path, "json", "is not valid JSON")
-    return (None, too_deep) if _too_deep(data) else (data, None)
+    problem = _json_problem(data, path)
+    return (None, problem) if problem else (data, None)
 
 
 def _jsonl_lines(handle: IO[str]) -> Iterator[tuple[int, str | None]]:
@@ -285,8 +293,10 @@ def read_csv(
                 continue
             if header is None:
                 record[0] = record[0].lstrip("\ufeff")
-                header = [rename.get(name, name) for name in record]
-                bad = [p for name in header if (p := _undecodable(name, name))]
+                # Undecodable bytes in a header are reported once, then shown as U+FFFD:
+                # a column name ends up in problem paths, which must stay printable.
+                header = [_SURROGATE.sub("\ufffd", rename.get(n, n)) for n in record]
+                bad = [p for n in record if (p := _undecodable(n, _SURROGATE.sub("\ufffd", n)))]
                 if bad:
                     yield Row(line, None, tuple(bad))
                 continue
