@@ -15,8 +15,8 @@ row (line) where it is, and the rest of the file is still read. Encoding: UTF-8 
 starting with an ASCII character interleaved with NUL bytes is read as BOM-less UTF-16. Bytes
 the encoding cannot decode make their line's row invalid (code ``encoding``) with a hint to
 pass an encoding. Limits, so one hostile row cannot exhaust memory or the stack:
-`CELL_LIMIT` characters per CSV cell (the csv module's default field limit), `LINE_LIMIT`
-characters per JSONL line, `DEPTH_LIMIT` levels of JSON nesting in a line or cell.
+`CELL_LIMIT` characters per CSV cell or JSON string (the csv module's default field limit),
+`LINE_LIMIT` characters per JSONL line, `DEPTH_LIMIT` levels of JSON nesting in a line or cell.
 
 Undecodable bytes are carried through decoding as lone surrogates (U+DC00 + byte), which no
 decoder produces from valid input, by a codec error handler registered once under a name of
@@ -30,6 +30,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -153,8 +154,9 @@ def _undecodable(text: str, path: str = "") -> Problem | None:
 
 
 def _json_problem(data: object, path: str) -> Problem | None:
-    """Nesting past `DEPTH_LIMIT`, or an unpaired surrogate (``"\\ud800"``) in a key or
-    string: valid JSON that no debt field can hold, nor any encoder write out again."""
+    """Nesting past `DEPTH_LIMIT`, a string over `CELL_LIMIT`, or an unpaired surrogate
+    (``"\\ud800"``) in a key or string: valid JSON that no debt field can hold, nor any
+    encoder write out again."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
@@ -168,6 +170,8 @@ def _json_problem(data: object, path: str) -> Problem | None:
                 stack.extend((child, depth + 1) for child in value)
         elif isinstance(value, str) and _SURROGATE.search(value):
             return Problem(path, "encoding", "holds an unpaired surrogate escape (\\ud800...)")
+        elif isinstance(value, str) and len(value) > CELL_LIMIT:
+            return Problem(path, "size", f"holds a string longer than {CELL_LIMIT} characters")
     return None
 
 
@@ -256,8 +260,8 @@ def _csv_records(handle: IO[str]) -> Iterator[tuple[int, list[str] | Problem]]:
             yield reader.line_num, cells
 
 
-def _csv_row(line: int, header: list[str], cells: list[str]) -> Row:
-    problems: list[Problem] = []
+def _csv_row(line: int, header: list[str], cells: list[str], repeated: list[Problem]) -> Row:
+    problems = list(repeated)  # a repeated column: which of its cells is meant is unknown
     if len(cells) != len(header):
         problems.append(
             Problem("", "columns", f"has {len(cells)} cells, the header has {len(header)}")
@@ -285,6 +289,7 @@ def read_csv(
     rename = dict(columns or {})
     with _open_text(path, encoding, newline="") as handle:
         header: list[str] | None = None
+        repeated: list[Problem] = []
         for line, record in _csv_records(handle):
             if isinstance(record, Problem):
                 yield Row(line, None, (record,))
@@ -299,8 +304,13 @@ def read_csv(
                 bad = [p for n in record if (p := _undecodable(n, _SURROGATE.sub("\ufffd", n)))]
                 if bad:
                     yield Row(line, None, tuple(bad))
+                repeated = [
+                    Problem(name, "column", "appears more than once in the header")
+                    for name, count in sorted(Counter(header).items())
+                    if count > 1
+                ]
                 continue
-            yield _csv_row(line, header, record)
+            yield _csv_row(line, header, record, repeated)
 
 
 def count_rows(path: str | Path, *, encoding: str | None = None) -> int:

@@ -77,7 +77,7 @@ def bad_row(fmt: str, **cells: str) -> str:
     data = unstructure(GOOD[2])
     for key, value in cells.items():
         data[key] = json.loads(value) if key == "metadata" else value
-    return json.dumps(data) + "\n"
+    return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 def around(fmt: str, middle: bytes) -> bytes:
@@ -87,6 +87,11 @@ def around(fmt: str, middle: bytes) -> bytes:
     if fmt == "csv":
         tail = tail.split(b"\r\n", 1)[1]  # no second header
     return head + middle + tail
+
+
+def body(fmt: str, content: str, newline: str) -> str:
+    """`content` without its CSV header line."""
+    return content.split(newline, 1)[1] if fmt == "csv" else content
 
 
 def deep(depth: int) -> str:
@@ -138,10 +143,12 @@ def cases(fmt: str) -> dict[str, Case]:
         ),
         "mixed newlines": (
             (
-                text(fmt, GOOD[:1], "\r\n") + text(fmt, GOOD[1:2], "\r") + text(fmt, TAIL, "\n")
+                text(fmt, GOOD[:1], "\r\n")
+                + body(fmt, text(fmt, GOOD[1:2], "\r"), "\r")
+                + body(fmt, text(fmt, TAIL, "\n"), "\n")
             ).encode(),
             [],
-            fmt == "jsonl",
+            True,
         ),
         "empty file": (b"", [], False),
         "blank lines only": (b"\n\r\n\n", [], False),
@@ -186,7 +193,11 @@ def cases(fmt: str) -> dict[str, Case]:
                 False,
             ),
             "unterminated quote": (around(fmt, b'"never closed,1\r\n'), [], False),
-            "duplicate header": (("creditor_reference," + header + "\r\n").encode(), [], False),
+            "duplicate header": (
+                ("creditor_reference," + header + "\r\nX," + bad_row(fmt)).encode(),
+                [],
+                False,
+            ),
             "undecodable header": (b"creditor_reference,amo\xffunt\r\nA,1\r\n", [], False),
         }
     else:
@@ -197,6 +208,14 @@ def cases(fmt: str) -> dict[str, Case]:
                     b'{"creditor_reference": \nNaN\n[1,2]\nnull\n"s"\n1e999999\n'
                     + b"9" * 5000
                     + b"\n{}\n",
+                ),
+                [],
+                True,
+            ),
+            "escaped surrogate in a field": (
+                around(
+                    fmt,
+                    json.dumps({**json.loads(bad_row(fmt)), "notes": "a\ud800"}).encode() + b"\n",
                 ),
                 [],
                 True,
@@ -260,7 +279,9 @@ CHECKS: dict[tuple[str, str], Callable[[str], bool]] = {
     ("jsonl", "100,000-deep JSON"): lambda out: "debts.jsonl:2: <root>: is nested deeper" in out,
     ("csv", "deep JSON in a cell"): lambda out: "debts.csv:3: metadata: is nested deeper" in out,
     ("jsonl", "deep JSON in a cell"): lambda out: "debts.jsonl:2: <root>: is nested deeper" in out,
-    ("jsonl", "surrogate escapes in fields"): lambda out: "unpaired surrogate" in out,
+    ("jsonl", "surrogate escapes in fields"): lambda out: "debts.jsonl:2: <root>: has bytes" in out,
+    ("jsonl", "escaped surrogate in a field"): lambda out: "unpaired surrogate" in out,
+    ("csv", "duplicate header"): lambda out: "appears more than once" in out,
     ("csv", "ragged rows"): lambda out: "has 3 cells, the header has 35" in out,
 }
 
