@@ -49,6 +49,7 @@ import attrs
 from debtkit.errors import (
     AmbiguousWriteError,
     APIStatusError,
+    ConfigurationError,
     DebtkitError,
     DuplicateError,
     MalformedResponseError,
@@ -193,14 +194,16 @@ class _Run:
                 self.provider, [(ref, digest, LedgerState.INVALID, None, None)], self.run_id
             )
             return BulkResult(index, ref, Outcome.INVALID, problems=checked.problems)
-        look_up = previous is not None and previous.state in _IN_FLIGHT
-        if look_up:
+        if previous is not None and previous.state in _IN_FLIGHT:
             self.ledger.claim(self.provider, ref, self.run_id)  # keep the in-flight state
-        else:
-            self.ledger.record(
-                self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
-            )
-        return _Item(index, checked.debt, digest, look_up, previous.updated_at if previous else 0.0)
+            return _Item(index, checked.debt, digest, True, previous.updated_at)
+        self.ledger.record(
+            self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
+        )
+        # A rebuilt ledger cannot tell when the lost one's run sent a debt it has not seen
+        # settle: look it up first, over the provider's whole history (sent_at 0).
+        unseen = previous is None or previous.state is LedgerState.QUEUED
+        return _Item(index, checked.debt, digest, unseen and self.ledger.rebuilt_after_loss)
 
     async def send(self, items: list[_Item]) -> list[BulkResult]:
         settled: list[_Settled] = []
@@ -325,18 +328,25 @@ async def bulk_import(
     batch_size: int = 1000,
     concurrency: int = 8,
     on_progress: Callable[[Progress], None] | None = None,
+    ledger_lost: bool = False,
 ) -> AsyncIterator[BulkResult]:
     """Yield one `BulkResult` per input debt as each settles, carrying its input index.
 
     `ledger` is a `Ledger`, a path to one (created if missing), or None for a throwaway
     ledger that only deduplicates within this run. Rerunning with the same ledger resumes.
+    A path is opened strictly (see `debtkit.ledger`): a damaged ledger, one held by another
+    process, or one an earlier run used that is now gone raises a `LedgerError` before
+    anything is sent. `ledger_lost=True` accepts a lost ledger: it is rebuilt, and every
+    debt it has not seen is looked up at the provider before being sent.
     """
     with ExitStack() as stack:
         if not isinstance(ledger, Ledger):
             if ledger is None:
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="debtkit-"))
                 ledger = Path(folder) / "ledger.sqlite"
-            ledger = stack.enter_context(Ledger(ledger))
+            ledger = stack.enter_context(Ledger(ledger, ledger_lost=ledger_lost))
+        elif ledger_lost:
+            raise ConfigurationError("ledger_lost applies when opening: pass it to Ledger()")
         run = _Run(client, ledger)
         size = batch_size if isinstance(client, BatchCreator) else 1
         work: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=concurrency * 2)

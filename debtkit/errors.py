@@ -24,6 +24,10 @@ __all__ = [
     "CredentialsUnavailableError",
     "DebtkitError",
     "DuplicateError",
+    "LedgerBusyError",
+    "LedgerDamagedError",
+    "LedgerError",
+    "LedgerLostError",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -342,6 +346,29 @@ class WebhookSignatureError(DebtkitError):
         self.provider = provider
         self.reason = reason
         super().__init__(f"{provider} webhook refused: {reason}")
+
+
+class LedgerError(DebtkitError):
+    """The import ledger (journal) cannot be used; `path` names its file. The message says
+    what to do; nothing has been sent when it is raised on opening."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(f"ledger {path}: {message}")
+
+
+class LedgerDamagedError(LedgerError):
+    """The file is not a readable debtkit ledger (random bytes, another database, torn)."""
+
+
+class LedgerBusyError(LedgerError):
+    """Another process holds the ledger: two imports on one ledger would both send."""
+
+
+class LedgerLostError(LedgerError):
+    """An earlier run used this ledger but it is gone or empty: sending without it could
+    duplicate every debt that run created. Rerun with the ledger-lost option to reconcile
+    against the provider first."""
 
 
 _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {

@@ -8,23 +8,54 @@ CSV: a header row names each column by its dotted path in the neutral model, for
 ``metadata.<key>`` columns fill one metadata entry each; ``metadata`` and ``options`` columns
 hold a JSON object. Empty cells are absent values. A `columns` mapping renames a file's own
 headers to those paths (``{"Invoice No": "creditor_reference"}``).
+
+Whatever the bytes, reading never raises past a row: each defect becomes a `Problem` on the
+row (line) where it is, and the rest of the file is still read. Encoding: UTF-8 unless
+`encoding` says otherwise; a byte order mark wins (UTF-8, UTF-16 LE/BE, UTF-32), and a file
+starting with an ASCII character interleaved with NUL bytes is read as BOM-less UTF-16. Bytes
+the encoding cannot decode make their line's row invalid (code ``encoding``) with a hint to
+pass an encoding. Limits, so one hostile row cannot exhaust memory or the stack:
+`CELL_LIMIT` characters per CSV cell or JSON string (the csv module's default field limit),
+`LINE_LIMIT` characters per JSONL line, `DEPTH_LIMIT` levels of JSON nesting in a line or cell.
+
+Undecodable bytes are carried through decoding as lone surrogates (U+DC00 + byte), which no
+decoder produces from valid input, by a codec error handler registered once under a name of
+debtkit's own; that is the one process-wide registration this module makes.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
+import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
 from debtkit.conversion import structure
-from debtkit.errors import Problem, ValidationError
+from debtkit.errors import ConfigurationError, Problem, ValidationError
 from debtkit.model import Debt
 
-__all__ = ["CSV_COLUMNS", "Row", "count_rows", "read_csv", "read_debts", "read_jsonl"]
+__all__ = [
+    "CELL_LIMIT",
+    "CSV_COLUMNS",
+    "DEPTH_LIMIT",
+    "LINE_LIMIT",
+    "Row",
+    "count_rows",
+    "read_csv",
+    "read_debts",
+    "read_jsonl",
+]
+
+CELL_LIMIT = 131_072
+LINE_LIMIT = 1_048_576
+DEPTH_LIMIT = 32
 
 CSV_COLUMNS = (
     "creditor_reference", "amount", "currency", "invoice_date", "due_date", "description",
@@ -58,15 +89,132 @@ def _structured(line: int, data: object) -> Row:
         return Row(line, None, exc.problems)
 
 
-def read_jsonl(path: str | Path) -> Iterator[Row]:
-    with open(path, encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
+_ESCAPE = "debtkit.files.escape"
+
+
+def _escape_undecodable(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(chr(0xDC00 + byte) for byte in bad), error.end
+
+
+codecs.register_error(_ESCAPE, _escape_undecodable)
+_UNDECODED = re.compile(r"[\udc00-\udcff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+def _encoding_of(head: bytes, given: str | None) -> str:
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    if given:
+        return given
+    if len(head) >= 2 and head[0] and not head[1] and head[0] < 0x80:
+        return "utf-16-le"
+    if len(head) >= 2 and not head[0] and head[1] and head[1] < 0x80:
+        return "utf-16-be"
+    return "utf-8"
+
+
+def _open_text(path: str | Path, encoding: str | None, newline: str | None) -> IO[str]:
+    """`path` as text: BOM honoured, undecodable bytes escaped, typed errors only."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - handed to the wrapper, which closes it
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        name = _encoding_of(raw.read(4), encoding)
+        raw.seek(0)
+        return io.TextIOWrapper(raw, encoding=name, errors=_ESCAPE, newline=newline)
+    except (LookupError, OSError) as exc:
+        raw.close()
+        if isinstance(exc, LookupError):
+            raise ConfigurationError(f"unknown text encoding {encoding!r}") from None
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
+
+
+def _undecodable(text: str, path: str = "") -> Problem | None:
+    found = _UNDECODED.search(text)
+    if found is None:
+        return None
+    byte = ord(found.group()) - 0xDC00
+    return Problem(
+        path,
+        "encoding",
+        f"has bytes the file's encoding cannot decode (0x{byte:02X} at character"
+        f" {found.start() + 1}); pass --encoding (for example --encoding latin-1, or"
+        " utf-16) if the file is not UTF-8",
+    )
+
+
+def _json_problem(data: object, path: str) -> Problem | None:
+    """Nesting past `DEPTH_LIMIT`, a string over `CELL_LIMIT`, or an unpaired surrogate
+    (``"\\ud800"``) in a key or string: valid JSON that no debt field can hold, nor any
+    encoder write out again."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > DEPTH_LIMIT:
+                return Problem(path, "depth", f"is nested deeper than {DEPTH_LIMIT} levels")
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((child, depth + 1) for child in value.values())
+            else:
+                stack.extend((child, depth + 1) for child in value)
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            return Problem(path, "encoding", "holds an unpaired surrogate escape (\\ud800...)")
+        elif isinstance(value, str) and len(value) > CELL_LIMIT:
+            return Problem(path, "size", f"holds a string longer than {CELL_LIMIT} characters")
+    return None
+
+
+def _parse_json(text: str, path: str) -> tuple[Any, Problem | None]:
+    """JSON of a line or cell, or the problem with it (never a RecursionError)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:  # the C parser's own guard, far beyond DEPTH_LIMIT
+        return None, Problem(path, "depth", f"is nested deeper than {DEPTH_LIMIT} levels")
+    except ValueError:
+        return None, Problem(path, "json", "is not valid JSON")
+    problem = _json_problem(data, path)
+    return (None, problem) if problem else (data, None)
+
+
+def _jsonl_lines(handle: IO[str]) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) of non-blank lines; text None for a line over `LINE_LIMIT`."""
+    number = 0
+    while text := handle.readline(LINE_LIMIT + 1):
+        number += 1
+        if len(text) > LINE_LIMIT:
+            while (rest := handle.readline(LINE_LIMIT)) and not rest.endswith("\n"):
+                pass  # skip the rest of the overlong line without holding it
+            yield number, None
+            continue
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        if text.strip():
+            yield number, text
+
+
+def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[Row]:
+    with _open_text(path, encoding, newline=None) as handle:
+        for number, text in _jsonl_lines(handle):
+            if text is None:
+                too_long = Problem("", "size", f"line is longer than {LINE_LIMIT} characters")
+                yield Row(number, None, (too_long,))
                 continue
-            try:
-                data = json.loads(text)
-            except ValueError:
-                yield Row(number, None, (Problem("", "json", "is not valid JSON"),))
+            problem = _undecodable(text)
+            if problem is None:
+                data, problem = _parse_json(text, "")
+            if problem is not None:
+                yield Row(number, None, (problem,))
                 continue
             yield _structured(number, data)
 
@@ -79,10 +227,9 @@ def _nest(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
         if value == "":
             continue
         if path in _JSON_COLUMNS:
-            try:
-                value = json.loads(value)
-            except ValueError:
-                problems.append(Problem(path, "json", "is not a JSON object"))
+            value, problem = _parse_json(value, path)
+            if problem is not None:
+                problems.append(problem)
                 continue
         *parents, leaf = path.split(".")
         target = data
@@ -96,31 +243,91 @@ def _nest(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
     return data, problems
 
 
-def read_csv(path: str | Path, columns: Mapping[str, str] | None = None) -> Iterator[Row]:
+def _csv_records(handle: IO[str]) -> Iterator[tuple[int, list[str] | Problem]]:
+    """(line number, cells or the problem reading them), the header included; blank lines
+    skipped. A record the csv module cannot read (NUL byte, a cell over its field limit)
+    becomes a problem and reading goes on from the next line."""
+    reader = csv.reader(handle)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, Problem("", "csv", f"is not readable CSV ({exc})")
+            continue
+        if cells:
+            yield reader.line_num, cells
+
+
+def _csv_row(line: int, header: list[str], cells: list[str], repeated: list[Problem]) -> Row:
+    problems = list(repeated)  # a repeated column: which of its cells is meant is unknown
+    if len(cells) != len(header):
+        problems.append(
+            Problem("", "columns", f"has {len(cells)} cells, the header has {len(header)}")
+        )
+    named: dict[str, str] = {}
+    for name, cell in zip(header, cells, strict=False):  # ragged: reported above
+        problem = _undecodable(cell, name)
+        if len(cell) > CELL_LIMIT:
+            problem = Problem(name, "size", f"is longer than {CELL_LIMIT} characters")
+        if problem is not None:
+            problems.append(problem)
+        else:
+            named[name] = cell
+    data, nest_problems = _nest(named)
+    row = _structured(line, data)
+    problems += nest_problems
+    if problems:
+        return Row(line, None, (*problems, *row.problems))
+    return row
+
+
+def read_csv(
+    path: str | Path, columns: Mapping[str, str] | None = None, *, encoding: str | None = None
+) -> Iterator[Row]:
     rename = dict(columns or {})
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for record in reader:
-            line = reader.line_num
-            cells = {rename.get(k, k): v or "" for k, v in record.items() if k is not None}
-            data, problems = _nest(cells)
-            row = _structured(line, data)
-            if problems:
-                row = Row(line, None, (*problems, *row.problems))
-            yield row
+    with _open_text(path, encoding, newline="") as handle:
+        header: list[str] | None = None
+        repeated: list[Problem] = []
+        for line, record in _csv_records(handle):
+            if isinstance(record, Problem):
+                yield Row(line, None, (record,))
+                if header is None:
+                    return  # without a header no row can be read
+                continue
+            if header is None:
+                record[0] = record[0].lstrip("\ufeff")
+                # Undecodable bytes in a header are reported once, then shown as U+FFFD:
+                # a column name ends up in problem paths, which must stay printable.
+                header = [_SURROGATE.sub("\ufffd", rename.get(n, n)) for n in record]
+                bad = [p for n in record if (p := _undecodable(n, _SURROGATE.sub("\ufffd", n)))]
+                if bad:
+                    yield Row(line, None, tuple(bad))
+                repeated = [
+                    Problem(name, "column", "appears more than once in the header")
+                    for name, count in sorted(Counter(header).items())
+                    if count > 1
+                ]
+                continue
+            yield _csv_row(line, header, record, repeated)
 
 
-def count_rows(path: str | Path) -> int:
+def count_rows(path: str | Path, *, encoding: str | None = None) -> int:
     """How many rows `read_debts` will yield, without structuring any (for progress totals)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        if Path(path).suffix.lower() == ".csv":
-            return sum(1 for _ in csv.DictReader(handle))
-        return sum(1 for line in handle if line.strip())
+    if Path(path).suffix.lower() == ".csv":
+        with _open_text(path, encoding, newline="") as handle:
+            records = sum(1 for _ in _csv_records(handle))
+        return max(records - 1, 0)  # a header problem is counted like the header
+    with _open_text(path, encoding, newline=None) as handle:
+        return sum(1 for _ in _jsonl_lines(handle))
 
 
-def read_debts(path: str | Path, columns: Mapping[str, str] | None = None) -> Iterator[Row]:
+def read_debts(
+    path: str | Path, columns: Mapping[str, str] | None = None, *, encoding: str | None = None
+) -> Iterator[Row]:
     """Rows of a ``.csv`` or ``.jsonl``/``.ndjson`` file, chosen by its suffix."""
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
-        return read_csv(path, columns)
-    return read_jsonl(path)
+        return read_csv(path, columns, encoding=encoding)
+    return read_jsonl(path, encoding=encoding)

@@ -1,8 +1,15 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo."""
+"""The `debtkit` command line: validate, import, export, simulate, demo.
+
+Exit codes: 0 all good; 1 some debt invalid or not created; 2 a debtkit error (bad
+arguments, credentials, a refused ledger, an unreadable file...) on one line; 3 an unexpected
+internal error (a bug: one line naming its type, no traceback unless ``DEBTKIT_TRACEBACK=1``);
+130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +28,10 @@ def _source(command: argparse.ArgumentParser) -> None:
         "--column", action="append", metavar="HEADER=PATH", help="map a CSV header to a model path"
     )
     command.add_argument("--relax", action="append", help="policy rule to skip (repeatable)")
+    command.add_argument(
+        "--encoding",
+        help="the file's text encoding (default: UTF-8, or what its byte order mark says)",
+    )
 
 
 def _connection(command: argparse.ArgumentParser) -> None:
@@ -44,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--ledger", help="journal file (default: beside the input)")
     run.add_argument("--results", help="results JSONL (default: beside the input)")
     run.add_argument("--dry-run", action="store_true", help="validate and estimate, send nothing")
+    run.add_argument(
+        "--ledger-lost",
+        action="store_true",
+        help="the ledger of an earlier run is gone or damaged: rebuild it, looking every debt"
+        " up at the provider before sending it",
+    )
+    run.add_argument(
+        "--results-include-case",
+        action="store_true",
+        help="write each provider case in full (with the debtor's personal data) to the results",
+    )
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
     run.add_argument(
@@ -92,6 +114,16 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
     except KeyboardInterrupt:
         print("debtkit: interrupted; rerun with the same ledger to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # last line of defence: one clear line, never a traceback
+        if os.environ.get("DEBTKIT_TRACEBACK") == "1":
+            raise
+        # The message may quote input data (personal data): name the type only.
+        print(
+            f"debtkit: internal error ({type(exc).__name__}); this is a bug, please report it"
+            " (DEBTKIT_TRACEBACK=1 shows where)",
+            file=sys.stderr,
+        )
+        return 3
 
 
 if __name__ == "__main__":

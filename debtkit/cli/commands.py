@@ -17,9 +17,11 @@ from typing import Any
 
 from debtkit.bulk import bulk_import
 from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
+from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
 from debtkit.files import Row, count_rows, read_debts
+from debtkit.ledger import Ledger
 from debtkit.plugin import Adapter
 from debtkit.registry import Registry
 from debtkit.simulator import CREDENTIALS, SimulatorServer
@@ -75,7 +77,7 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     total = invalid = 0
     codes: Counter[str] = Counter()
     with input_path(args) as path:
-        for row in read_debts(path, columns(args)):
+        for row in read_debts(path, columns(args), encoding=args.encoding):
             total += 1
             problems = list(row.problems)
             if row.debt is not None:
@@ -105,26 +107,27 @@ async def run_import(
     connect_options: Mapping[str, Any],
     path: Path,
     *,
-    ledger: Path,
-    results: Path,
+    ledger: Ledger,
+    results: ResultsFile,
     column_map: Mapping[str, str],
     concurrency: int,
     batch_size: int = 1000,
+    encoding: str | None = None,
 ) -> Summary:
     summary = Summary()
-    total = count_rows(path)
-    with ResultsFile(results) as out, ProgressDisplay(adapter.name, total) as display:
+    total = count_rows(path, encoding=encoding)
+    with ProgressDisplay(adapter.name, total) as display:
         async with adapter.connect(**connect_options) as client:
             stream = bulk_import(
                 client,
-                read_debts(path, column_map),
+                read_debts(path, column_map, encoding=encoding),
                 ledger=ledger,
                 concurrency=concurrency,
                 batch_size=batch_size,
                 on_progress=display.update,
             )
             async for result in stream:
-                out.write(result)
+                results.write(result)
                 summary.add(result)
     return summary
 
@@ -134,7 +137,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
     with input_path(args) as path:
         path = Path(path)
         column_map = columns(args)
-        for line in cost_lines(adapter, read_debts(path, column_map)):
+        for line in cost_lines(adapter, read_debts(path, column_map, encoding=args.encoding)):
             print(line)
         if args.dry_run:
             args.relax = args.relax or []
@@ -146,21 +149,31 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             options["relax"] = args.relax
         if args.time_scale != 1.0:
             options["time_scale"] = args.time_scale
-        ledger = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
-        results = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
-        summary = asyncio.run(
-            run_import(
-                adapter,
-                options,
-                path,
-                ledger=ledger,
-                results=results,
-                column_map=column_map,
-                concurrency=args.concurrency,
-                batch_size=args.batch_size,
+        ledger_path = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
+        results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
+        # The ledger first: a refused run (busy, damaged, lost) must leave the results of
+        # the earlier run in place, since they are the evidence that run happened.
+        with (
+            Ledger(
+                ledger_path, ledger_lost=args.ledger_lost, earlier_results=[results_path]
+            ) as ledger,
+            ResultsFile(results_path, include_case=args.results_include_case) as results,
+        ):
+            summary = asyncio.run(
+                run_import(
+                    adapter,
+                    options,
+                    path,
+                    ledger=ledger,
+                    results=results,
+                    column_map=column_map,
+                    concurrency=args.concurrency,
+                    batch_size=args.batch_size,
+                    encoding=args.encoding,
+                )
             )
-        )
-    for line in summary.lines(adapter.name, {"results": str(results), "ledger": str(ledger)}):
+    where = {"results": str(results_path), "ledger": str(ledger_path)}
+    for line in summary.lines(adapter.name, where):
         print(line)
     return 0 if summary.all_created else 1
 
@@ -180,7 +193,7 @@ async def _export(adapter: Adapter, options: Mapping[str, Any], fmt: str) -> int
                         sys.stdout, fieldnames=CASE_COLUMNS, extrasaction="ignore"
                     )
                     writer.writeheader()
-                writer.writerow(data)
+                writer.writerow({key: neutralise_formula(value) for key, value in data.items()})
             count += 1
     print(f"exported {count} cases", file=sys.stderr)
     return 0

@@ -67,10 +67,17 @@ class ProgressDisplay:
 
 
 class ResultsFile:
-    """Results as JSONL, one line per input debt, written as they settle."""
+    """Results as JSONL, one line per input debt, written as they settle.
 
-    def __init__(self, path: Path) -> None:
+    By default a line holds what identifies and explains the outcome (input index, creditor
+    reference, outcome, provider id, problems, error) and nothing of the debtor: the file
+    sits beside the input and is shared with whoever reads logs. `include_case` adds the
+    provider's full case (with the debtor's name, phone, email) for callers who asked for it.
+    """
+
+    def __init__(self, path: Path, *, include_case: bool = False) -> None:
         self.path = path
+        self.include_case = include_case
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> ResultsFile:
@@ -83,7 +90,10 @@ class ResultsFile:
 
     def write(self, result: BulkResult) -> None:
         assert self._handle is not None
-        line = json.dumps(unstructure(result), ensure_ascii=False, separators=(",", ":"))
+        data = unstructure(result)
+        if not self.include_case:
+            data.pop("case", None)
+        line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         self._handle.write(line + "\n")
 
 

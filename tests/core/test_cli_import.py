@@ -83,7 +83,7 @@ def test_import_writes_one_result_line_per_debt(
     lines = [json.loads(line) for line in results.read_text().splitlines()]
     assert sorted(line["index"] for line in lines) == list(range(12))
     assert {line["outcome"] for line in lines} == {"created"}
-    assert all(line["case"]["provider_id"].startswith("fake-") for line in lines)
+    assert all(line["provider_id"].startswith("fake-") for line in lines)
 
 
 def test_import_exits_1_when_a_debt_is_not_created(
