@@ -236,10 +236,18 @@ def to_json(obj: Any) -> str:
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
+    """Parse JSON text into `cls`; `ValidationError` for anything that is not valid JSON of
+    that shape, including text nested deeper than the parser can go."""
+    if not isinstance(text, (str, bytes, bytearray)):
+        problem = Problem("", "type", "must be JSON text (str or bytes)")
+        raise ValidationError([problem], subject=cls.__name__)
     try:
         data = json.loads(text)
-    except ValueError:
+    except ValueError:  # includes undecodable bytes
         problem = Problem("", "json", "is not valid JSON")
+        raise ValidationError([problem], subject=cls.__name__) from None
+    except RecursionError:
+        problem = Problem("", "too_deep", "is nested too deeply")
         raise ValidationError([problem], subject=cls.__name__) from None
     return structure(data, cls)
 

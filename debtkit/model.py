@@ -28,7 +28,11 @@ __all__ = [
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return dict(value) if value else {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    # Anything else is kept as given, so that validation reports it by field path rather
+    # than the constructor failing with a bare TypeError.
+    return value or {}
 
 
 class DebtorKind(str, enum.Enum):
