@@ -166,12 +166,18 @@ _SIMPLE: Mapping[object, _Check] = {
 }
 
 
+def _unchecked(value: object, path: str, found: list[Problem]) -> None:
+    return None
+
+
 @functools.cache  # one plan per model class and annotation, built once
 def _check_for(annotation: Any) -> _Check:
+    # Annotations it does not know (a union of several types, Any) are not checked: the
+    # gate only ever refuses what it can name.
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(members) != 1:
-            raise TypeError(f"the type gate does not know the union {annotation!r}")
+            return _unchecked
         return _optional(_check_for(members[0]))
     if annotation in _SIMPLE:
         return _required(_SIMPLE[annotation])
@@ -179,4 +185,4 @@ def _check_for(annotation: Any) -> _Check:
         return _required(_enum_check(annotation))
     if isinstance(annotation, type) and attrs.has(annotation):
         return _required(_attrs_check(annotation))
-    raise TypeError(f"the type gate does not know the annotation {annotation!r}")
+    return _unchecked

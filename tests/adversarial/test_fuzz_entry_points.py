@@ -35,6 +35,7 @@ from debtkit import (
     from_json,
     load_debt,
     structure,
+    to_json,
     validate_debt,
 )
 from debtkit.files import read_debts
@@ -92,6 +93,12 @@ def test_load_debt_with_provider_rules_raises_only_debtkit_errors(data: Any, pro
 @given(debt=hostile_debts())
 def test_validate_debt_raises_only_debtkit_errors(debt: Any) -> None:
     only_debtkit_errors(lambda: validate_debt(debt))
+
+
+@fuzz
+@given(debt=hostile_debts())
+def test_to_json_raises_only_debtkit_errors(debt: Any) -> None:
+    only_debtkit_errors(lambda: to_json(debt))
 
 
 @fuzz
@@ -179,6 +186,41 @@ def test_option_parsing_raises_only_debtkit_errors(raw: Any) -> None:
     only_debtkit_errors(lambda: GetBillOptions.lenient(debt))
     only_debtkit_errors(lambda: options_problems(debt))
     only_debtkit_errors(lambda: parse_options(raw))
+
+
+connect_options = st.dictionaries(
+    st.sampled_from(
+        ["base_url", "session", "gate", "retry", "timeouts", "relax", "rate_overrides",
+         "time_scale", "token_url", "scope", "user_agent", "renew_margin", "clock",
+         "default_region", "environment"]
+    ),
+    scalars | hostile_values,
+    max_size=3,
+)  # fmt: skip
+
+
+@fuzz
+@given(
+    credentials=st.dictionaries(
+        st.sampled_from(["access_token", "client_id", "client_secret", "api_key"]) | odd_text,
+        scalars,
+        max_size=3,
+    )
+    | hostile_values,
+    options=connect_options,
+    provider=st.sampled_from([0, 1]),
+)
+def test_connect_raises_only_debtkit_errors(
+    credentials: Any, options: dict[str, Any], provider: int
+) -> None:
+    adapter = (GETBILL, DEBITURA)[provider]
+    if provider == 1:
+        options = {k: v for k, v in options.items() if k in DEBITURA_OPTIONS}
+    only_debtkit_errors(lambda: adapter.connect(credentials, **{"base_url": BASE, **options}))
+
+
+DEBITURA_OPTIONS = {"base_url", "session", "gate", "retry", "timeouts", "relax",
+                    "rate_overrides", "time_scale", "clock", "environment"}  # fmt: skip
 
 
 csv_cells = st.one_of(

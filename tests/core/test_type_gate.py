@@ -18,6 +18,7 @@ from debtkit import (
     Validator,
     from_json,
     load_debt,
+    to_json,
     unstructure,
     validate_debt,
 )
@@ -170,3 +171,14 @@ def test_validator_with_relax_that_is_not_rule_names_is_a_configuration_error(
 def test_validator_with_rules_that_are_not_rules_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         Validator([object()])  # type: ignore[list-item]
+
+
+def test_to_json_refuses_a_float_amount_instead_of_writing_it() -> None:
+    with pytest.raises(ValidationError) as caught:
+        to_json(make_full_debt(amount=12.5))
+    assert [(p.path, p.code) for p in caught.value.problems] == [("amount", "type")]
+
+
+def test_to_json_refuses_nan_instead_of_writing_invalid_json() -> None:
+    with pytest.raises(ValidationError):
+        to_json(make_full_debt(metadata={"x": float("nan")}))
