@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TypeVar
 
+from debtkit.connect_checks import check_connect_options, check_credentials
 from debtkit.model import Debt
 from debtkit.transport import Transport
 from debtkit.validation import CheckedDebt, PolicyRule, Validator
 
-__all__ = ["BaseClient"]
+__all__ = ["BaseClient", "check_connect_options", "check_credentials"]
 
 _C = TypeVar("_C", bound="BaseClient")
 

@@ -231,15 +231,36 @@ def problems_from_structuring(exc: BaseException, path: str = "") -> list[Proble
 
 
 def to_json(obj: Any) -> str:
-    """Compact, deterministic JSON for a model object."""
-    return json.dumps(unstructure(obj), ensure_ascii=False, separators=(",", ":"))
+    """Compact, deterministic JSON for a model object; `ValidationError` if it holds what its
+    annotations or JSON cannot carry (a float amount, NaN, nesting past the encoder's reach):
+    writing it anyway would change the value silently or produce text no parser accepts."""
+    if attrs.has(type(obj)):
+        # Imported here: the validation package imports this module.
+        from debtkit.validation.types import require_types
+
+        require_types(obj, type(obj))
+    try:
+        return json.dumps(
+            unstructure(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    except (ValueError, TypeError, RecursionError):
+        problem = Problem("", "not_json", "cannot be written as JSON")
+        raise ValidationError([problem], subject=type(obj).__name__) from None
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
+    """Parse JSON text into `cls`; `ValidationError` for anything that is not valid JSON of
+    that shape, including text nested deeper than the parser can go."""
+    if not isinstance(text, (str, bytes, bytearray)):
+        problem = Problem("", "type", "must be JSON text (str or bytes)")
+        raise ValidationError([problem], subject=cls.__name__)
     try:
         data = json.loads(text)
-    except ValueError:
+    except ValueError:  # includes undecodable bytes
         problem = Problem("", "json", "is not valid JSON")
+        raise ValidationError([problem], subject=cls.__name__) from None
+    except RecursionError:
+        problem = Problem("", "too_deep", "is nested too deeply")
         raise ValidationError([problem], subject=cls.__name__) from None
     return structure(data, cls)
 

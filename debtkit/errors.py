@@ -7,6 +7,7 @@ and provider-supplied text is kept on attributes, not in the summary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -83,7 +84,7 @@ class ValidationError(DebtkitError, ValueError):
     def __init__(self, problems: Sequence[Problem], *, subject: str = "debt") -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         count = len(self.problems)
-        lines = "; ".join(f"{p.path or '<root>'} [{p.code}]" for p in self.problems[:10])
+        lines = "; ".join(f"{_short(p.path) or '<root>'} [{p.code}]" for p in self.problems[:10])
         more = f"; and {count - 10} more" if count > 10 else ""
         super().__init__(f"invalid {subject}: {count} problem(s): {lines}{more}")
 
@@ -95,6 +96,22 @@ class UnsupportedFeatureError(DebtkitError, ValueError):
         self.provider = provider
         self.feature = feature
         super().__init__(f"{provider} does not support {feature}")
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
+
+
+def _token(text: object) -> str:
+    """A provider-supplied name (field path, error type, request id) as shown in `str()`:
+    identifier-like text only, so a server echoing a value (a phone, an email, a name with a
+    space, a megabyte of text) into such a name cannot bring it into messages and logs."""
+    shown = str(text)
+    return shown if _TOKEN.fullmatch(shown) else "<unprintable>"
+
+
+def _short(path: str) -> str:
+    # Paths can hold the caller's own keys (metadata, options): a huge one is cut.
+    return path if len(path) <= 100 else path[:100] + "..."
 
 
 def _where(provider: str, method: str, path: str) -> str:
@@ -202,10 +219,10 @@ class APIStatusError(DebtkitError):
         super().__init__(self._summary())
 
     def _summary(self) -> str:
-        rid = f" (request id {self.request_id})" if self.request_id else ""
+        rid = f" (request id {_token(self.request_id)})" if self.request_id else ""
         fields = ""
         if self.problems:
-            fields = "; fields: " + ", ".join(sorted({p.path for p in self.problems}))
+            fields = "; fields: " + ", ".join(sorted({_token(p.path) for p in self.problems}))
         return f"{_where(self.provider, self.method, self.path)} -> {self.status}{rid}{fields}"
 
 
@@ -269,7 +286,7 @@ class BusinessRuleError(APIStatusError):
         super().__init__(message, **kwargs)
 
     def _summary(self) -> str:
-        kind = f" {self.error_type}" if self.error_type else ""
+        kind = f" {_token(self.error_type)}" if self.error_type else ""
         return super()._summary() + kind
 
 

@@ -28,7 +28,18 @@ __all__ = [
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return dict(value) if value else {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    # Anything else is kept as given, so that validation reports it by field path rather
+    # than the constructor failing with a bare TypeError.
+    return value or {}
+
+
+def _redacted(value: object) -> str:
+    """How a field holding personal data (anything about a person, generously read) shows in
+    `repr`, which ends up in logs, tracebacks and error reports: whether it is set, never
+    what it holds."""
+    return repr(value) if value is None or value == {} else "<redacted>"
 
 
 class DebtorKind(str, enum.Enum):
@@ -70,21 +81,24 @@ _CLOSED = frozenset(
 
 @attrs.frozen
 class Address:
-    street: str | None = None
-    number: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
+    """Where a debtor lives. Only `state` and `country` show in `repr`."""
+
+    street: str | None = attrs.field(default=None, repr=_redacted)
+    number: str | None = attrs.field(default=None, repr=_redacted)
+    postal_code: str | None = attrs.field(default=None, repr=_redacted)
+    city: str | None = attrs.field(default=None, repr=_redacted)
     state: str | None = None  # ISO 3166-2 subdivision once normalised, e.g. "US-CA"
     country: str | None = None  # ISO 3166-1 alpha-2 once normalised
-    full: str | None = None  # the whole address as one line, when that is all the creditor has
+    # The whole address as one line, when that is all the creditor has.
+    full: str | None = attrs.field(default=None, repr=_redacted)
 
 
 @attrs.frozen
 class ContactPerson:
-    """The person to talk to at a company debtor."""
+    """The person to talk to at a company debtor; no field shows in `repr`."""
 
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: str | None = attrs.field(default=None, repr=_redacted)
+    last_name: str | None = attrs.field(default=None, repr=_redacted)
 
     @property
     def name(self) -> str | None:
@@ -94,15 +108,19 @@ class ContactPerson:
 
 @attrs.frozen
 class Debtor:
+    """Who owes. `repr` shows the kind and the creditor's own reference only: a company's
+    name and number can name a sole trader, so they are hidden too."""
+
     kind: DebtorKind = DebtorKind.PERSON
-    first_name: str | None = None
-    last_name: str | None = None
-    company_name: str | None = None
-    civility: str | None = None
-    birth_date: dt.date | None = None
-    email: str | None = None
-    phone: str | None = None
-    registration_number: str | None = None  # VAT, SIREN, CVR, HRB...
+    first_name: str | None = attrs.field(default=None, repr=_redacted)
+    last_name: str | None = attrs.field(default=None, repr=_redacted)
+    company_name: str | None = attrs.field(default=None, repr=_redacted)
+    civility: str | None = attrs.field(default=None, repr=_redacted)
+    birth_date: dt.date | None = attrs.field(default=None, repr=_redacted)
+    email: str | None = attrs.field(default=None, repr=_redacted)
+    phone: str | None = attrs.field(default=None, repr=_redacted)
+    # VAT, SIREN, CVR, HRB...
+    registration_number: str | None = attrs.field(default=None, repr=_redacted)
     contact_person: ContactPerson | None = None
     reference: str | None = None  # the creditor's own reference for this debtor
     address: Address | None = None
@@ -140,16 +158,21 @@ class Debt:
     currency: str
     invoice_date: dt.date | None = None
     due_date: dt.date | None = None
-    description: str | None = None
+    # Free text, bank details, links and the creditor's own data may all be about the
+    # debtor: `repr` shows only whether they are set.
+    description: str | None = attrs.field(default=None, repr=_redacted)
     invoice_reference: str | None = None
-    iban: str | None = None
-    payment_link: str | None = None
+    iban: str | None = attrs.field(default=None, repr=_redacted)
+    payment_link: str | None = attrs.field(default=None, repr=_redacted)
     creditor_name: str | None = None  # for agencies collecting on behalf of a client
-    notes: str | None = None  # internal notes for the collector, not shown to the debtor
+    # Internal notes for the collector, not shown to the debtor.
+    notes: str | None = attrs.field(default=None, repr=_redacted)
     overdue: AgeBreakdown | None = None
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
+    metadata: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, hash=False, repr=_redacted
+    )
     options: Mapping[str, Mapping[str, Any]] = attrs.field(
-        factory=dict, converter=_frozen_mapping, hash=False
+        factory=dict, converter=_frozen_mapping, hash=False, repr=_redacted
     )
 
 
@@ -167,7 +190,8 @@ class Case:
     currency: str | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    action_url: str | None = None  # where the creditor must act (sign, complete), if anywhere
+    # Where the creditor must act (sign, complete), if anywhere; may carry a token.
+    action_url: str | None = attrs.field(default=None, repr=_redacted)
     raw: Mapping[str, Any] = attrs.field(
         factory=dict, converter=_frozen_mapping, repr=False, hash=False
     )

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from debtkit.budget import gate_for
+from debtkit.client import check_connect_options, check_credentials
 from debtkit.errors import APIStatusError, ConfigurationError
 from debtkit.model import Case, Debt
 from debtkit.plugin import Capability, RateLimit, RateObservation
@@ -105,7 +106,12 @@ class DebituraAdapter:
         `max_response_bytes` is the largest answer read."""
         if options:
             raise ConfigurationError(f"debitura: unknown connect option(s) {sorted(options)}")
-        api_key = credentials.get("api_key")
+        check_connect_options(
+            self.name, base_url=base_url, session=session, gate=gate, retry=retry,
+            timeouts=timeouts, relax=relax, rate_overrides=rate_overrides, time_scale=time_scale,
+            extra_text={"environment": environment}, extra_callables={"clock": clock},
+        )  # fmt: skip
+        api_key = check_credentials(self.name, credentials).get("api_key")
         if not isinstance(api_key, str) or not api_key.strip():
             raise ConfigurationError(
                 "debitura needs credentials {'api_key': ...} "

@@ -18,6 +18,7 @@ import pycountry
 
 from debtkit.errors import Problem, ValidationError
 from debtkit.model import Address, Case, CaseStatus, Debt, Debtor, DebtorKind
+from debtkit.validation import require_types
 from debtkit.validation.rules import RuleViolation, resolve_country, resolve_state
 from debtkit_debitura.options import OPTIONS_KEY, DebituraOptions, parse_options
 from debtkit_debitura.wire import (
@@ -218,6 +219,7 @@ def create_request(
     Not sent, because Debitura has no field for them: iban, payment_link, creditor_name,
     invoice_reference, metadata and the debtor's civility, birth date and own reference.
     """
+    require_types(debt)  # callers may hand over a debt built in code, never validated
     options = options_of(debt)
     if allow_pending_contracts is not None:
         options = attrs.evolve(options, allow_pending_contracts=allow_pending_contracts)
@@ -245,6 +247,7 @@ def create_request(
 def preview_request(debt: Debt) -> dict[str, Any]:
     """The ``POST /cases/preview`` body. The document makes ``dueDate`` and the age buckets
     mutually exclusive: with a breakdown the buckets are sent, otherwise the due date."""
+    require_types(debt)
     options = options_of(debt)
     payload = _debtor(debt.debtor)
     age = debt.overdue

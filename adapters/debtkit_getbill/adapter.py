@@ -18,6 +18,7 @@ from debtkit import (
     RateObservation,
 )
 from debtkit.budget import gate_for
+from debtkit.client import check_connect_options, check_credentials
 from debtkit.retry import RetryPolicy
 from debtkit.transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -117,7 +118,17 @@ class GetBillAdapter:
         the credential's shared `debtkit.budget.Budget`; ``rate_overrides`` (a customer's
         plan, e.g. ``{"write": 1000}``) and ``time_scale`` (for simulators) shape it.
         """
-        auth = _auth(credentials, token_url, options)
+        check_connect_options(
+            PROVIDER, base_url=base_url, session=session, gate=gate, retry=retry,
+            timeouts=timeouts, relax=relax, rate_overrides=options.get("rate_overrides"),
+            time_scale=options.get("time_scale", 1.0),
+            extra_text={name: options.get(name) for name in ("scope", "user_agent")},
+            extra_callables={"clock": options.get("clock")},
+            extra_numbers={"renew_margin": options.get("renew_margin")},
+        )  # fmt: skip
+        if token_url is not None:
+            check_connect_options(PROVIDER, base_url=token_url)
+        auth = _auth(check_credentials(PROVIDER, credentials), token_url, options)
         unknown = set(options) - set(_OPTIONS)
         if unknown:
             raise ConfigurationError(

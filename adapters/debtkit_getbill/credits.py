@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from debtkit import Debt
+from debtkit.validation import require_types
 from debtkit_getbill.destinations import phone_destination
 from debtkit_getbill.options import GetBillOptions
 
@@ -44,6 +45,7 @@ def estimate_credits(debts: Iterable[Debt], *, default_region: str = "FR") -> Cr
     """Estimate the credits of one AI call per debt plus the per-import feature charges.
 
     National numbers are read in the debt's address country, else `default_region`.
+    `ValidationError` if a debt does not hold the model's types (a float amount, an int phone).
     """
     tiers: Counter[str] = Counter()
     call_credits = 0
@@ -51,6 +53,7 @@ def estimate_credits(debts: Iterable[Debt], *, default_region: str = "FR") -> Cr
     without_phone: list[int] = []
     need_civility = validate_email = 0
     for index, debt in enumerate(debts):
+        require_types(debt)
         debtor = debt.debtor
         options = GetBillOptions.lenient(debt)
         if not debtor.civility and options.civility_completion is not False:

@@ -19,6 +19,7 @@ The parser also accepts those four keys directly in ``details`` or at the top le
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -161,6 +162,9 @@ class ExpensiveDestinationError(BusinessRuleError):
         return super()._summary() + where + cost
 
 
+_ALPHA2 = re.compile(r"[A-Za-z]{2}")
+
+
 def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
@@ -208,7 +212,8 @@ def expensive_destination_error(
     code = details.get("country_code") or details.get("country")
     return ExpensiveDestinationError(
         message,
-        destination=str(code).upper() if isinstance(code, str) else None,
+        # Shown in str(): only an alpha-2 code, never whatever else the server put there.
+        destination=code.upper() if isinstance(code, str) and _ALPHA2.fullmatch(code) else None,
         destination_name=str(details["name"]) if isinstance(details.get("name"), str) else None,
         credits=int(credits) if credits is not None else None,
         multiplier=_number(details.get("multiplier")),

@@ -49,6 +49,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from debtkit import Case, CaseStatus, Debt, DebtorKind, Problem, ValidationError
+from debtkit.validation import require_types
 from debtkit_getbill.options import PROVIDER, GetBillOptions
 
 __all__ = [
@@ -191,6 +192,7 @@ def _text(value: str | None) -> str | None:
 
 def debt_payload(debt: Debt, *, temp_id: str | None = None) -> DebtPayload:
     """The create body for a (validated) debt; `ValidationError` if its options are wrong."""
+    require_types(debt)  # callers may hand over a debt built in code, never validated
     debtor = debt.debtor
     options = GetBillOptions.of(debt)
     if debtor.kind is DebtorKind.COMPANY:

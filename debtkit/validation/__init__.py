@@ -2,6 +2,7 @@
 
 from debtkit.validation.debt import CheckedDebt, PolicyRule, Validator, load_debt, validate_debt
 from debtkit.validation.rules import PhoneNumber, RuleViolation
+from debtkit.validation.types import require_types, type_problems
 
 __all__ = [
     "CheckedDebt",
@@ -10,5 +11,7 @@ __all__ = [
     "RuleViolation",
     "Validator",
     "load_debt",
+    "require_types",
+    "type_problems",
     "validate_debt",
 ]

@@ -17,6 +17,7 @@ from debtkit.conversion import structure
 from debtkit.errors import ConfigurationError, Problem, ValidationError
 from debtkit.model import Address, AgeBreakdown, Debt, Debtor, DebtorKind
 from debtkit.validation import rules
+from debtkit.validation.types import type_problems
 
 __all__ = ["CheckedDebt", "PolicyRule", "Validator", "load_debt", "validate_debt"]
 
@@ -71,6 +72,12 @@ class Validator:
         relax: Collection[str] = (),
         default_region: str = "FR",
     ) -> None:
+        if not isinstance(default_region, str) or not default_region.isascii():
+            raise ConfigurationError("default_region must be an ISO 3166-1 alpha-2 code")
+        if isinstance(relax, str) or not _all_instances(relax, str):
+            raise ConfigurationError("relax must be a collection of rule names")
+        if not _all_instances(rules, PolicyRule):
+            raise ConfigurationError("rules must be policy rules (a name and a check method)")
         known = {rule.name for rule in rules}
         unknown = set(relax) - known
         if unknown:
@@ -82,6 +89,11 @@ class Validator:
         self._default_region = default_region.upper()
 
     def check(self, debt: Debt) -> CheckedDebt:
+        mistyped = type_problems(debt)
+        if mistyped:
+            # The rules assume the annotated types; a debt built in code with a float amount
+            # or a dict for its debtor is reported by field path and goes no further.
+            return CheckedDebt(debt, tuple(mistyped))
         found = _Collector()
         normalised = self._objective(debt, found)
         policy = [problem for rule in self._rules for problem in rule.check(normalised)]
@@ -116,11 +128,9 @@ class Validator:
         if debt.overdue is not None:
             self._check_overdue(debt.overdue, debt.amount, found)
         for key, value in debt.metadata.items():
-            if not rules.is_json_value(value):
-                found.add(f"metadata.{key}", "not_json", "must be JSON data")
+            found.run(f"metadata.{key}", rules.check_json_value, value)
         for provider, options in debt.options.items():
-            if not rules.is_json_value(options if isinstance(options, dict) else dict(options)):
-                found.add(f"options.{provider}", "not_json", "must be JSON data")
+            found.run(f"options.{provider}", rules.check_json_value, dict(options))
         currency = currency or debt.currency
         iban = iban or debt.iban
         debtor = self._debtor(debt.debtor, found)
@@ -187,11 +197,31 @@ class Validator:
         return attrs.evolve(address, country=country or address.country, state=state), country
 
 
-def validate_debt(debt: Debt, rules: Sequence[PolicyRule] = (), **options: Any) -> Debt:
+def _all_instances(values: object, kind: type) -> bool:
+    try:
+        return all(isinstance(value, kind) for value in values)  # type: ignore[attr-defined]
+    except TypeError:  # not iterable
+        return False
+
+
+def validate_debt(
+    debt: Debt,
+    rules: Sequence[PolicyRule] = (),
+    *,
+    relax: Collection[str] = (),
+    default_region: str = "FR",
+) -> Debt:
     """Validate and normalise `debt`, raising `ValidationError` with every problem."""
-    return Validator(rules, **options).validate(debt)
+    return Validator(rules, relax=relax, default_region=default_region).validate(debt)
 
 
-def load_debt(data: object, rules: Sequence[PolicyRule] = (), **options: Any) -> Debt:
+def load_debt(
+    data: object,
+    rules: Sequence[PolicyRule] = (),
+    *,
+    relax: Collection[str] = (),
+    default_region: str = "FR",
+) -> Debt:
     """Structure untrusted data into a validated `Debt`; only `ValidationError` escapes."""
-    return Validator(rules, **options).validate(structure(data, Debt))
+    validator = Validator(rules, relax=relax, default_region=default_region)
+    return validator.validate(structure(data, Debt))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "check_json_value",
     "currency_exponent",
     "is_json_value",
+    "json_problem",
     "normalize_currency",
     "normalize_iban",
     "normalize_phone",
@@ -250,25 +252,62 @@ def check_date_order(earlier: dt.date, later: dt.date, message: str) -> None:
 
 def check_json_value(value: Any) -> None:
     """Metadata must survive JSON unchanged."""
-    if not is_json_value(value):
-        raise RuleViolation("not_json", "must be JSON data")
-
-
-_JSON_SCALARS = (str, bool, int, type(None))
+    found = json_problem(value)
+    if found is not None:
+        raise RuleViolation(*found)
 
 
 def is_json_value(value: Any) -> bool:
-    # map, not generators: this runs for every metadata value of every debt.
-    if isinstance(value, _JSON_SCALARS):
-        return True
-    if isinstance(value, float):
-        return value == value  # NaN does not survive JSON
-    if isinstance(value, list):
-        return all(map(is_json_value, value))
-    if isinstance(value, dict):
-        return all(map(is_json_value, value.values())) and all(map(_is_text, value))
-    return False
+    return json_problem(value) is None
 
 
-def _is_text(value: object) -> bool:
-    return isinstance(value, str)
+MAX_JSON_DEPTH = 64
+"""Nesting deeper than this is refused: it cannot be sent (encoders recurse; a cycle never
+ends), and no provider field needs more than a few levels."""
+
+# Python refuses to print an int of more than 4,300 digits (CVE-2020-10735), so json.dumps fails.
+_MAX_JSON_INT = 10**4300
+
+
+def json_problem(value: Any) -> tuple[str, str] | None:
+    """(code, message) of the first reason `value` would not survive JSON, or None.
+
+    An explicit stack, not recursion: a hostile value may be nested deeper than Python's
+    recursion limit, or contain itself.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not _is_utf8(item):
+                return "encoding", "must be text that UTF-8 can encode"
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not -_MAX_JSON_INT < item < _MAX_JSON_INT:
+                return "too_large", "integers must have at most 4300 digits"
+        elif isinstance(item, float):
+            if not math.isfinite(item):  # NaN and infinity do not survive JSON
+                return "not_json", "must be JSON data"
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                return "too_deep", f"must not be nested more than {MAX_JSON_DEPTH} levels"
+            if isinstance(item, dict):
+                if not all(isinstance(key, str) for key in item):
+                    return "not_json", "must be JSON data"
+                if not all(key.isascii() or _is_utf8(key) for key in item):
+                    return "encoding", "must be text that UTF-8 can encode"
+                item = item.values()
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            return "not_json", "must be JSON data"
+    return None
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text with lone surrogates, which no UTF-8 encoder (or provider) accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

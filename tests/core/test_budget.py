@@ -26,11 +26,10 @@ from tests.core.virtual_time import (
 )
 from tests.core.window_server import (
     WindowServer,
-    first_windows_share,
     foreign_consumer,
     parse_rate_headers,
-    steady_share,
     stop,
+    until_counted,
 )
 
 READ = Request("GET", "debts", request_class="read")
@@ -459,9 +458,11 @@ def test_credential_fingerprint_never_contains_the_secret() -> None:
 
 
 # -- against a loopback server enforcing the limit itself (real time, windows of 1 s) ---------
+# Only what cannot depend on the machine's speed is asserted here: no 429, no window over the
+# limit, and the run lasting until three windows' worth was counted. The share of the limit
+# used is proven on virtual time above and measured by `python -m benchmarks budget`.
 
 LOOPBACK = RateLimit("all", 20, 1.0)
-RUN = 3.5  # seconds: three full windows and then some, with far more work queued than fits
 
 
 async def debtkit_callers(transport: Transport, tasks: int) -> list[asyncio.Task[None]]:
@@ -480,15 +481,11 @@ async def test_loopback_server_sees_no_429_and_the_limit_fully_used_but_never_ex
         Transport(provider="loop", base_url=simulator.origin, gate=budget) as transport,
     ):
         callers = await debtkit_callers(transport, tasks=10)
-        await asyncio.sleep(RUN)
+        await until_counted(server, 3 * LOOPBACK.limit + 1)
         await stop(callers)
     times = server.times()
     assert server.refused == []
     assert max_in_rolling_window(times, LOOPBACK.window) <= LOOPBACK.limit
-    assert first_windows_share(times, LOOPBACK) >= 0.99
-    # Each slot comes round a window plus a loopback round trip plus the 0.1% margin after
-    # its last use: about 99.4% here; the slack keeps the test steady on a busy machine.
-    assert steady_share(times, LOOPBACK) >= 0.98
 
 
 SHARED = RateLimit("all", 40, 1.0)
@@ -508,10 +505,7 @@ async def test_loopback_foreign_consumer_taking_30_percent_causes_debtkit_no_429
         )
         await asyncio.sleep(SHARED.window)  # the other consumer was there first
         callers = await debtkit_callers(transport, tasks=10)
-        await asyncio.sleep(RUN)
+        await until_counted(server, 3 * (SHARED.limit - foreign_share))
         await stop([*callers, other])
     assert server.refused_by("debtkit") == 0
     assert max_in_rolling_window(server.times(), SHARED.window) <= SHARED.limit
-    # What was left went to us: the limit used but for the one unit kept spare while someone
-    # else is seen (2.5% here), the loopback round trip and its peaks held for a window (~96%).
-    assert steady_share(server.times(), SHARED) >= 0.9

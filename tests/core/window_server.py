@@ -80,19 +80,14 @@ def parse_rate_headers(response: Response) -> RateObservation | None:
         return None
 
 
-def first_windows_share(times: Sequence[float], rule: RateLimit, windows: int = 3) -> float:
-    """Share of the limit used over the first `windows` windows from the first request."""
-    start = min(times)
-    used = sum(1 for t in times if t < start + windows * rule.window)
-    return used / (windows * rule.limit)
-
-
-def steady_share(times: Sequence[float], rule: RateLimit) -> float:
-    """Window length over the mean time between a request and the one `limit` later: 1.0 when
-    every slot is reused the moment the window lets it go."""
-    times = sorted(times)
-    gaps = [times[i + rule.limit] - times[i] for i in range(len(times) - rule.limit)]
-    return rule.window / (sum(gaps) / len(gaps))
+async def until_counted(server: WindowServer, count: int, consumer: str = "debtkit") -> None:
+    """Wait until `server` has counted `count` requests from `consumer`: a count, not a
+    duration, so a slow machine takes longer instead of failing. Two minutes at most."""
+    for _ in range(2400):
+        if len(server.times(consumer)) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the server counted {len(server.times(consumer))} of {count} requests")
 
 
 async def foreign_consumer(origin: str, per_window: int, window: float) -> None:

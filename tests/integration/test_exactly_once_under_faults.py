@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 DEBTS = 2000
 RERUNS = 5  # a run leaves a debt unsettled only when its retries and its lookup all failed
-TIMEOUTS = Timeouts(total=1.0, connect=1.0, read=1.0)
+# Generous for an unstalled request on a loaded machine; the injected stall outlasts it.
+TIMEOUTS = Timeouts(total=3.0, connect=3.0, read=3.0)
 RETRY = RetryPolicy(attempts=4, base=0.02, cap=0.2)  # the default attempts, waits compressed
 GENEROUS = 1_000_000  # this is about faults: limits on both sides that never bind
 NO_ANSWER = ("ConnectionFailedError", "RequestTimeoutError")
@@ -32,7 +33,7 @@ NO_ANSWER = ("ConnectionFailedError", "RequestTimeoutError")
 
 def faults(seed: int) -> Faults:
     return Faults(
-        server_error=0.10, lost_response=0.05, reset=0.05, timeout=0.02, stall=1.5, seed=seed
+        server_error=0.10, lost_response=0.05, reset=0.05, timeout=0.02, stall=4.0, seed=seed
     )
 
 

@@ -163,9 +163,11 @@ async def test_create_after_a_lost_response_replays_the_same_case_once(
 
 
 async def test_create_after_a_timeout_replays_the_committed_case(sim_factory: Any) -> None:
-    faults = Faults(timeout=0.5, stall=0.3, seed=seed_losing_first_draw_only())
+    # The stall outlasts the timeout by far, and the timeout leaves an unstalled create on a
+    # loaded machine ample time: which attempt times out cannot depend on the machine's speed.
+    faults = Faults(timeout=0.5, stall=3.0, seed=seed_losing_first_draw_only())
     sim = await sim_factory(faults=faults, fault_methods=("POST",))
-    async with connect(sim, timeouts=Timeouts(total=0.1)) as client:
+    async with connect(sim, timeouts=Timeouts(total=1.0)) as client:
         case = await client.create(debt())
     assert [a.replayed for a in posts(sim)] == [False, True]
     assert list(sim.state.cases) == [case.provider_id]
