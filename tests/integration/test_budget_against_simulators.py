@@ -86,7 +86,9 @@ async def getbill_writes(factory: Any) -> tuple[list[int], list[float]]:
         return sum(1 for r in simulator.state.requests(bucket="write") if r.admitted)
 
     async with simulator.connect(rate_overrides={"write": LIMIT}, time_scale=3600 / WINDOW) as c:
-        await keep_creating(partial(c.create, check_existing=False), valid_debts(c.check, "BUDGET-GB"), counted)
+        await keep_creating(
+            partial(c.create, check_existing=False), valid_debts(c.check, "BUDGET-GB"), counted
+        )
     writes = simulator.state.requests(bucket="write")
     return [r.status for r in writes], [r.at for r in writes if r.admitted]
 
@@ -160,7 +162,9 @@ async def test_getbill_writes_beside_a_foreign_consumer_spending_30_percent_meet
         return sum(1 for r in writes if r.admitted and r.method == "POST")
 
     async with simulator.connect(rate_overrides={"write": LIMIT}, time_scale=3600 / WINDOW) as c:
-        await keep_creating(partial(c.create, check_existing=False), valid_debts(c.check, "SHARED-GB"), ours_counted)
+        await keep_creating(
+            partial(c.create, check_existing=False), valid_debts(c.check, "SHARED-GB"), ours_counted
+        )
     other.cancel()
     await asyncio.gather(other, return_exceptions=True)
     writes = simulator.state.requests(bucket="write")
