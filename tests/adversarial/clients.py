@@ -77,6 +77,7 @@ GETBILL_CALLS: Mapping[str, Call] = {
     "cases": lambda c: _all(c.cases()),
     "find_many": lambda c: c.find_many(["INV-2024-001"], since=_since()),
     "create": lambda c: c.create(_debt()),
+    "create_unchecked": lambda c: c.create(_debt(), check_existing=False),
     "create_batch": lambda c: c.create_batch([_debt("INV-A"), _debt("INV-B")]),
     "update": lambda c: c.update("debt-1", city="Lyon"),
     "delete": lambda c: c.delete("debt-1"),

@@ -235,12 +235,23 @@ async def test_default_size_limit_stops_a_100_mb_body(
     assert result.limit == DEFAULT_MAX_RESPONSE_BYTES
 
 
-@pytest.mark.parametrize("provider", ["getbill", "debitura"])
-async def test_2xx_too_large_to_read_after_a_create_is_ambiguous(provider: str) -> None:
+@pytest.mark.parametrize(
+    ("provider", "name"), [("getbill", "create_unchecked"), ("debitura", "create")]
+)
+async def test_2xx_too_large_to_read_after_a_create_is_ambiguous(provider: str, name: str) -> None:
     async with HostileServer() as hostile:
         hostile.serve(Misbehaviour.HUGE_BODY)
-        result, _ = await run(hostile, provider, "create")
+        result, _ = await run(hostile, provider, name)
     assert isinstance(result, AmbiguousWriteError)
+
+
+async def test_getbill_create_whose_lookup_is_too_large_sends_no_write() -> None:
+    async with HostileServer() as hostile:
+        hostile.serve(Misbehaviour.HUGE_BODY)
+        result, _ = await run(hostile, "getbill", "create")
+        posts = [(m, p) for m, p in hostile.requests if m == "POST"]
+    assert isinstance(result, ResponseTooLargeError)
+    assert posts == []
 
 
 # -- item 9: ids are path segments ------------------------------------------------------------
