@@ -400,7 +400,7 @@ def _batch_results(
 
     for item in data["created"]:
         found = owner(item)
-        if found is None or not item.get("debt_id"):
+        if found is None:
             continue
         index, debt = found
         results[index] = ItemResult(index, debt.creditor_reference, case=_created(item, debt))
