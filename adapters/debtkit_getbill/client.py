@@ -219,9 +219,10 @@ class GetBillClient(BaseClient):
         ``creditor_reference`` is the key debtkit never creates twice, and GetBill does not
         enforce it, so debtkit does: the reference is looked up first (`find`: one read, more
         only when GetBill's search matches over 100 debts; reads are budgeted at twice the
-        writes). If a debt already holds it, nothing is sent and
-        `DuplicateError` is raised with ``reference`` and ``existing`` (that debt) set, the
-        way Debitura refuses a second case. ``check_existing=False`` skips that read, for
+        writes). If a debt already holds it, nothing is sent and `DuplicateError` is raised
+        with ``reference`` and ``existing`` (that debt) set, the way Debitura refuses a second
+        case; if the lookup fails, its error is raised and nothing is sent either.
+        ``check_existing=False`` skips that read, for
         callers that guarantee uniqueness themselves (`debtkit.bulk` does, with its ledger);
         neither way protects against another process creating the same reference meanwhile.
 
@@ -400,7 +401,7 @@ def _batch_results(
 
     for item in data["created"]:
         found = owner(item)
-        if found is None or not item.get("debt_id"):
+        if found is None:
             continue
         index, debt = found
         results[index] = ItemResult(index, debt.creditor_reference, case=_created(item, debt))

@@ -95,6 +95,10 @@ def batch_data(response: Response) -> Mapping[str, Sequence[Mapping[str, Any]]]:
         if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
             raise unreadable(response, f"data.{key} is not a list of objects")
         lists[key] = items
+    for item in lists["created"]:
+        debt_id = item.get("debt_id")
+        if isinstance(debt_id, bool) or not isinstance(debt_id, (str, int)) or debt_id == "":
+            raise unreadable(response, "data.created holds an entry without a debt_id")
     if not any(lists.values()):
         # An answer that mentions none of the debts sent says nothing about them.
         raise unreadable(response, "batch answer lists no debt")

@@ -4,13 +4,16 @@ truncated, wrong types, a JSON array, plain text), then reruns with the same led
 
 Such an answer is ambiguous, never invalid: every debt must end up at the provider exactly
 once, no run may create one twice, and the ledger must agree. With lookups and listings
-spoiled too, an unreadable page must fail the lookup, never read as "absent".
+spoiled too, an unreadable page must fail the lookup, never read as "absent"; and `debtkit
+export` of an unreadable listing fails instead of exporting nothing.
 """
 
 from __future__ import annotations
 
 import collections
+import http.server
 import itertools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import pytest
 from debtkit import Debt, RateLimit, load_adapter
 from debtkit.budget import default_pool
 from debtkit.bulk import BulkResult, Outcome, bulk_import
+from debtkit.cli import main
 from debtkit.ledger import Ledger, LedgerState
 from debtkit.retry import RetryPolicy
 from debtkit.sample import sample_debts
@@ -127,3 +131,49 @@ async def test_debitura_import_with_unreadable_answers_creates_every_debt_once(
     assert_exactly_once(debts, runs, held, ledger)
     # Debitura refuses a second case under one reference: a resend would show as a duplicate.
     assert not any(r.error_type == "DuplicateError" for run in runs for r in run)
+
+
+class _ErrorTrueServer:
+    """A loopback HTTP server answering every request ``200 {"error": true}``, in a thread:
+    the CLI runs its own event loop."""
+
+    def __init__(self) -> None:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = b'{"error": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("provider", "credential", "base_path"),
+    [("getbill", "access_token=tok", "/external-api/v1"), ("debitura", "api_key=k", "")],
+)
+def test_export_of_an_unreadable_listing_fails_instead_of_exporting_nothing(
+    provider: str, credential: str, base_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _ErrorTrueServer() as origin:
+        argv = ["export", "--provider", provider, "--credential", credential]
+        code = main([*argv, "--base-url", origin + base_path])
+    captured = capsys.readouterr()
+    assert code != 0
+    assert "unreadable answer" in captured.err
+    assert "exported 0 cases" not in captured.err
+    assert captured.out == ""

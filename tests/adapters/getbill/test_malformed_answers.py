@@ -52,6 +52,9 @@ BATCH = {
     "error_true": '{"error": true}',
     "not_an_object": "[]",
     "not_json": "OK",
+    "created_without_debt_id": jsonutil.dumps(
+        {"error": False, "data": {"created": [{"index": 0, "temp_id": "0", "debt_id": ["d1"]}]}}
+    ),
 }
 
 
