@@ -30,6 +30,7 @@ from debtkit import (
     ValidationError,
 )
 from debtkit.client import BaseClient
+from debtkit.errors import CredentialsUnavailableError
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
@@ -284,9 +285,23 @@ class GetBillClient(BaseClient):
                 results[index] = ItemResult(index, debt.creditor_reference, error=error)
                 continue
             ready.append((index, valid, payload))
+        unavailable: DebtkitError | None = None
         for start in range(0, len(ready), chunk_size):
             chunk = ready[start : start + chunk_size]
-            results.update(await self._send_chunk(chunk, batch_name))
+            if unavailable is not None:  # no token after a full retry schedule: stop trying
+                for i, d, _ in chunk:
+                    results[i] = ItemResult(i, d.creditor_reference, error=unavailable)
+                continue
+            sent = await self._send_chunk(chunk, batch_name)
+            results.update(sent)
+            unavailable = next(
+                (
+                    r.error
+                    for r in sent.values()
+                    if isinstance(r.error, CredentialsUnavailableError)
+                ),
+                None,
+            )
         created = sum(1 for r in results.values() if r.ok)
         logger.info("%s: batch of %d: %d created", PROVIDER, len(debts), created)
         return [results[i] for i in range(len(debts))]
