@@ -81,6 +81,10 @@ class RateObservingGate:
             self.inner.after_failure(request, error)
 
 
+def _segment(provider_id: str) -> str:
+    return path_segment(provider_id, name="provider_id")
+
+
 def _data(response: Response) -> Any:
     body = response.body
     return body.get("data") if isinstance(body, Mapping) else None
@@ -140,7 +144,7 @@ class GetBillClient(BaseClient):
         return await self.transport.request(request)
 
     async def get(self, provider_id: str) -> Case:
-        response = await self._send(Request("GET", f"debts/{path_segment(provider_id)}"))
+        response = await self._send(Request("GET", f"debts/{_segment(provider_id)}"))
         return case_from_record(_data(response))
 
     def cases(self, **filters: Any) -> AsyncIterator[Case]:
@@ -249,13 +253,13 @@ class GetBillClient(BaseClient):
             accept_expensive_destination=accept_expensive_destination,
             default_region=self._default_region,
         )
-        path = f"debts/{path_segment(provider_id)}"
+        path = f"debts/{_segment(provider_id)}"
         response = await self._send(Request("PUT", path, json=body, request_class="write"))
         return case_from_record(_data(response))
 
     async def delete(self, provider_id: str) -> None:
         """Delete permanently (GetBill suggests archiving through a status update instead)."""
-        path = f"debts/{path_segment(provider_id)}"
+        path = f"debts/{_segment(provider_id)}"
         await self._send(Request("DELETE", path, request_class="write"))
 
     async def create_batch(
