@@ -5,11 +5,12 @@ A `Budget` is the `RequestGate` of one credential. Every attempt (retries includ
 request class, and the budget learns from every answer: rate-limit headers (through the
 adapter's `parse_rate_headers`) and 429s (which pause the limits concerned for every caller).
 
-Every wait a server asks for (a 429's retry-after from header or body, an `X-RateLimit-Reset`,
-a window it announces) is believed up to `max_server_wait` seconds only: beyond that a single
-hostile or broken answer would stall every client of the credential for as long as it likes,
-even after the server recovered. The caller that got such an answer gets its
-`RateLimitedError` with the server's value (see `debtkit.retry.RetryPolicy`).
+Every wait a server asks for is capped: a 429's pause (its retry-after from header or body, or
+its `X-RateLimit-Reset`) at `max_server_wait` seconds; a reset or window in rate-limit headers
+at the configured window or `max_server_wait`, whichever is longer. Uncapped, one hostile or
+broken answer would stall every client of the credential for as long as it likes, even after
+the server recovered. The caller that got such a 429 gets its `RateLimitedError` with the
+server's value (see `debtkit.retry.RetryPolicy`).
 The bookkeeping rules are in `debtkit.ratebook`; the shared, cross-process books are in
 `debtkit.redis_budget`.
 
@@ -424,18 +425,16 @@ class Budget:
         return min(max(seconds, 0.0), self.max_server_wait)
 
     def _bounded(self, observation: RateObservation, limit_id: int) -> RateObservation:
-        """The observation with every time in it capped: a reset at most `max_server_wait`
-        ahead, a window at most the configured one or `max_server_wait`, whichever is longer
-        (a window holds each slot that long). Unusable numbers are dropped."""
+        """The observation with every time in it capped at the configured window or
+        `max_server_wait`, whichever is longer: a window no longer (it holds each slot that
+        long), a reset no further ahead (a true one is never more than a window away).
+        Unusable numbers are dropped."""
+        longest = max(self.configured[limit_id].window, self.max_server_wait)
         reset_at, window = observation.reset_at, observation.window
         if reset_at is not None:
-            reset_at = (
-                None
-                if math.isnan(reset_at)
-                else min(reset_at, self._clock() + self.max_server_wait)
-            )
+            latest = self._clock() + longest
+            reset_at = None if math.isnan(reset_at) else min(reset_at, latest)
         if window is not None:
-            longest = max(self.configured[limit_id].window, self.max_server_wait)
             window = min(window, longest) if window > 0 else None  # NaN fails `> 0` too
         if (reset_at, window) == (observation.reset_at, observation.window):
             return observation

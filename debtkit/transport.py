@@ -66,6 +66,7 @@ _SECRET_HINTS = ("authorization", "key", "token", "secret", "cookie", "password"
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # far above any documented answer (1,000 debts)
 _CHUNK = 64 * 1024
+_FORBIDDEN_IN_HEADERS = ("\r", "\n", "\0")
 
 
 def path_segment(value: object, *, name: str = "id") -> str:
@@ -353,6 +354,10 @@ class Transport:
             except DebtkitError as error:
                 raise _AuthFailed.wrap(self.provider, request, error) from None
         headers.update(request.headers)
+        for name, value in headers.items():
+            if any(c in value for c in _FORBIDDEN_IN_HEADERS):
+                # Typically a credential read with its trailing newline; the value is secret.
+                raise ConfigurationError(f"header {name} holds a line break or NUL; not sent")
         data: str | Mapping[str, str] | None = None
         if request.json is not None:
             data = jsonutil.dumps(request.json)

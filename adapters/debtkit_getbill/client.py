@@ -33,6 +33,7 @@ from debtkit import (
     ValidationError,
 )
 from debtkit.client import BaseClient
+from debtkit.errors import CredentialsUnavailableError
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
@@ -82,6 +83,10 @@ class RateObservingGate:
     def after_failure(self, request: Request, error: BaseException) -> None:
         if self.inner is not None:
             self.inner.after_failure(request, error)
+
+
+def _segment(provider_id: str) -> str:
+    return path_segment(provider_id, name="provider_id")
 
 
 def _filter_value(name: str, value: Any) -> str:
@@ -141,7 +146,7 @@ class GetBillClient(BaseClient):
         return await self.transport.request(request)
 
     async def get(self, provider_id: str) -> Case:
-        response = await self._send(Request("GET", f"debts/{path_segment(provider_id)}"))
+        response = await self._send(Request("GET", f"debts/{_segment(provider_id)}"))
         return case_of(response)
 
     def cases(self, **filters: Any) -> AsyncIterator[Case]:
@@ -275,13 +280,13 @@ class GetBillClient(BaseClient):
             accept_expensive_destination=accept_expensive_destination,
             default_region=self._default_region,
         )
-        path = f"debts/{path_segment(provider_id)}"
+        path = f"debts/{_segment(provider_id)}"
         response = await self._send(Request("PUT", path, json=body, request_class="write"))
         return case_of(response)
 
     async def delete(self, provider_id: str) -> None:
         """Delete permanently (GetBill suggests archiving through a status update instead)."""
-        path = f"debts/{path_segment(provider_id)}"
+        path = f"debts/{_segment(provider_id)}"
         response = await self._send(Request("DELETE", path, request_class="write"))
         if response.status != 204:  # documented: {"error": false, "message": ...}
             envelope(response)
@@ -329,9 +334,23 @@ class GetBillClient(BaseClient):
                 continue
             seen.add(reference)
             ready.append((index, valid, payload))
+        unavailable: DebtkitError | None = None
         for start in range(0, len(ready), chunk_size):
             chunk = ready[start : start + chunk_size]
-            results.update(await self._send_chunk(chunk, batch_name))
+            if unavailable is not None:  # no token after a full retry schedule: stop trying
+                for i, d, _ in chunk:
+                    results[i] = ItemResult(i, d.creditor_reference, error=unavailable)
+                continue
+            sent = await self._send_chunk(chunk, batch_name)
+            results.update(sent)
+            unavailable = next(
+                (
+                    r.error
+                    for r in sent.values()
+                    if isinstance(r.error, CredentialsUnavailableError)
+                ),
+                None,
+            )
         created = sum(1 for r in results.values() if r.ok)
         logger.info("%s: batch of %d: %d created", PROVIDER, len(debts), created)
         return [results[i] for i in range(len(debts))]

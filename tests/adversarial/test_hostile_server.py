@@ -38,6 +38,7 @@ from tests.adversarial.clients import (
     secrets_of,
 )
 from tests.adversarial.hostile_server import HostileServer, Misbehaviour
+from tests.conftest import make_full_debt
 
 BOUND = 20.0  # seconds: generous; every call normally ends in well under one
 
@@ -192,6 +193,16 @@ async def test_token_502_costs_one_retry_schedule_and_sends_nothing(name: str) -
     errors = [i.error for i in result] if isinstance(result, list) else [result]
     assert errors
     assert all(isinstance(e, CredentialsUnavailableError) for e in errors)
+
+
+async def test_token_502_costs_one_retry_schedule_for_a_batch_of_many_chunks() -> None:
+    async with HostileServer() as hostile:
+        hostile.serve(Misbehaviour.TOKEN_502)
+        async with getbill(hostile, getbill_credentials()) as client:
+            debts = [make_full_debt(creditor_reference=f"INV-{i}") for i in range(3)]
+            results = await asyncio.wait_for(client.create_batch(debts, chunk_size=1), BOUND)
+        assert hostile.token_requests == RETRY.attempts
+    assert all(isinstance(r.error, CredentialsUnavailableError) for r in results)
 
 
 @pytest.mark.parametrize(

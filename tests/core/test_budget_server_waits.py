@@ -74,6 +74,15 @@ def test_a_far_reset_of_an_exhausted_fixed_window_holds_only_up_to_the_cap() -> 
     assert next_admission_after(response(), fixed, observe=observe) <= 60.0
 
 
+def test_a_reset_within_the_configured_window_is_believed_beyond_the_cap() -> None:
+    hourly = [RateLimit("hour", 3, 3600.0, "fixed")]
+
+    def observe(r: Response) -> RateObservation:
+        return RateObservation(3, 0, EPOCH_START + 1800.0, 3600.0)
+
+    assert next_admission_after(response(), hourly, observe=observe) == pytest.approx(1800.0)
+
+
 def test_an_absurd_window_is_believed_only_up_to_the_configured_one() -> None:
     def observe(r: Response) -> RateObservation:
         return RateObservation(100, 99, None, 1e9)

@@ -242,6 +242,25 @@ async def test_credentials_refused_pass_through_unchanged() -> None:
     assert caught.value is refused
 
 
+@pytest.mark.parametrize("value", ["key\n", "a\r\nX-Injected: 1", "k\0"])
+async def test_header_with_a_line_break_is_a_configuration_error_and_not_sent(value: str) -> None:
+    hits: list[str] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        hits.append(request.path)
+        return web.json_response({})
+
+    server = await _serve(handler)
+    try:
+        async with Transport(provider="p", base_url=server.origin) as transport:
+            with pytest.raises(ConfigurationError) as caught:
+                await transport.request(Request("GET", "x", headers={"XApiKey": value}))
+    finally:
+        await server.stop()
+    assert hits == []
+    assert value not in str(caught.value)
+
+
 # -- every failure typed --------------------------------------------------------------------------
 
 
