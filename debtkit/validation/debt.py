@@ -197,9 +197,9 @@ class Validator:
         return attrs.evolve(address, country=country or address.country, state=state), country
 
 
-def _all_instances(values: object, kind: type) -> bool:
+def _all_instances(values: Any, kind: type) -> bool:
     try:
-        return all(isinstance(value, kind) for value in values)  # type: ignore[attr-defined]
+        return all(isinstance(value, kind) for value in values)
     except TypeError:  # not iterable
         return False
 
@@ -222,6 +222,7 @@ def load_debt(
     relax: Collection[str] = (),
     default_region: str = "FR",
 ) -> Debt:
-    """Structure untrusted data into a validated `Debt`; only `ValidationError` escapes."""
+    """Structure untrusted data into a validated `Debt`. Only debtkit errors escape:
+    `ValidationError` for anything wrong with `data`, `ConfigurationError` for the options."""
     validator = Validator(rules, relax=relax, default_region=default_region)
     return validator.validate(structure(data, Debt))
