@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -83,12 +84,18 @@ def json_object(body: bytes, *, subject: str) -> Mapping[str, Any]:
     return payload
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def parse_timestamp(value: object) -> dt.datetime | None:
     """An ISO 8601 string as an aware UTC datetime; None for anything else (never raises)."""
     if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00").replace(" ", "T")
+    # .NET writes 7 fractional digits and Python 3.10 reads only 3 or 6: keep microseconds.
+    text = _FRACTION.sub(lambda m: "." + (m[1] + "000000")[:6], text)
     try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
+        parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     if parsed.tzinfo is None:  # naive provider times are read as UTC
