@@ -223,12 +223,14 @@ def event_from_payload(
     elif raw_type == "case.updated":
         old = _first(data, "oldLifecycle", "previousLifecycle", "oldStatus")
         new = _first(data, "newLifecycle", "lifecycle", "newStatus", "status")
+        # A move to Closed names no outcome unless a close code rides along; the
+        # case.closed event that follows carries it (test advance: updated, then closed).
         fields.update(
             event_type=EventType.STATUS_CHANGED,
             old_provider_status=old,
             new_provider_status=new,
             old_status=_status(old),
-            new_status=_status(new),
+            new_status=_status(new, _first(data, "closeCode")),
         )
     elif raw_type == "case.closed":
         code = _first(data, "closeCode")

@@ -207,3 +207,9 @@ def test_test_header_marks_a_test_event() -> None:
     headers = {"X-Debitura-Signature": sign(BODY), "x-debitura-test": "true"}
     assert parse(BODY, headers).test is True
     assert parse(BODY, {"X-Debitura-Signature": sign(BODY)}).test is False
+
+
+def test_case_updated_to_closed_uses_a_close_code_when_one_rides_along() -> None:
+    data = {"caseId": "c1", "oldLifecycle": "Active", "newLifecycle": "Closed", "closeCode": "Paid"}
+    body = delivery("case.updated", data)
+    assert parse(body, {"X-Debitura-Signature": sign(body)}).new_status is CaseStatus.PAID
