@@ -35,6 +35,7 @@ from debtkit.events.webhooks import (
     json_object,
     matches_any,
     parse_timestamp,
+    raw_body,
 )
 from debtkit.model import CaseStatus
 from debtkit_debitura.mapping import PROVIDER, case_status
@@ -106,11 +107,12 @@ def verify_signature(
     timestamp outside `tolerance`), or `ConfigurationError` for a secret that is not base64.
     """
     key = signature_key(secret)
+    body = raw_body(body, subject="Debitura webhook")
     value = header(headers, SIGNATURE_HEADER)
     if value is None:
         raise WebhookSignatureError(PROVIDER, "missing_signature_header")
     timestamp, signatures = _parse_header(value)
-    expected = hmac_sha256_hex(key, str(timestamp).encode("ascii") + b"." + bytes(body))
+    expected = hmac_sha256_hex(key, str(timestamp).encode("ascii") + b"." + body)
     if not matches_any(expected, signatures):
         raise WebhookSignatureError(PROVIDER, "signature_mismatch")
     current = time.time() if now is None else now
@@ -131,6 +133,7 @@ def parse_webhook(
 
     A verified body that is not a JSON object raises `debtkit.ValidationError`.
     """
+    body = raw_body(body, subject="Debitura webhook")
     verify_signature(body, headers, secret, now=now, tolerance=tolerance)
     payload = json_object(body, subject="Debitura webhook")
     test = (header(headers, TEST_HEADER) or "").strip().lower() == "true"

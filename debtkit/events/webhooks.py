@@ -25,6 +25,7 @@ __all__ = [
     "json_object",
     "matches_any",
     "parse_timestamp",
+    "raw_body",
 ]
 
 
@@ -34,14 +35,27 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     Works for plain dicts as well as case-insensitive multidicts (aiohttp, Starlette, Django's
     ``request.headers``): the exact spelling is tried first, then every key is folded.
     """
-    value = headers.get(name)
-    if value is None:
-        wanted = name.casefold()
-        for key, candidate in headers.items():
-            if isinstance(key, str) and key.casefold() == wanted:
-                value = candidate
-                break
+    try:
+        value = headers.get(name)
+        if value is None:
+            wanted = name.casefold()
+            for key, candidate in headers.items():
+                if isinstance(key, str) and key.casefold() == wanted:
+                    value = candidate
+                    break
+    except (AttributeError, TypeError, ValueError):  # not a mapping: no header at all
+        return None
     return value if isinstance(value, str) else None
+
+
+def raw_body(body: object, *, subject: str) -> bytes:
+    """The body as bytes; `ValidationError` for anything that is not raw bytes (a decoded
+    string can differ from what was signed, so it is refused rather than re-encoded)."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise ValidationError(
+        [Problem("", "not_bytes", "the body must be the raw request bytes")], subject=subject
+    )
 
 
 def hmac_sha256_hex(key: bytes, message: bytes) -> str:

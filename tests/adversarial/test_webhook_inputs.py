@@ -106,3 +106,53 @@ def test_signed_bodies_that_are_not_objects_raise_only_validation_errors(body: b
             pass
         except DebtkitError as exc:  # pragma: no cover - the assertion explains
             raise AssertionError(f"unexpected {type(exc).__name__}") from exc
+
+
+class DuckHeaders:
+    """Like werkzeug's Headers: get and items, but not a Mapping."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._values = values
+
+    def get(self, name: str) -> str | None:
+        return next((v for k, v in self._values.items() if k.lower() == name.lower()), None)
+
+    def items(self) -> Any:
+        return self._values.items()
+
+
+def test_wrongly_typed_arguments_raise_only_debtkit_errors() -> None:
+    body = b'{"type": "debt.created", "data": {}}'
+    odd_calls: list[tuple[Any, Any, Any]] = [
+        (body.decode(), _signed_getbill(body), GETBILL_SECRET),
+        (None, _signed_getbill(body), GETBILL_SECRET),
+        (body, None, GETBILL_SECRET),
+        (body, ["X-GetBill-Signature"], GETBILL_SECRET),
+        (body, _signed_getbill(body), None),
+        (body, _signed_getbill(body), 42),
+    ]
+    for adapter in (GetBillAdapter(), DebituraAdapter()):
+        for call in odd_calls:
+            try:
+                adapter.parse_webhook(*call, now=NOW)
+            except DebtkitError:
+                continue
+            raise AssertionError(f"{adapter.name} accepted {call!r}")
+
+
+def test_header_objects_that_are_not_mappings_still_work() -> None:
+    body = b'{"type": "debt.created", "data": {"id": "d1"}}'
+    headers = DuckHeaders({"x-getbill-signature": _signed_getbill(body)["X-GetBill-Signature"]})
+    event = GetBillAdapter().parse_webhook(body, headers, GETBILL_SECRET)  # type: ignore[arg-type]
+    assert event.case_id == "d1"
+
+
+def test_a_memoryview_body_is_read_as_its_bytes() -> None:
+    body = b'{"id": "evt_1", "event": "case.created", "data": {}}'
+    event = DebituraAdapter().parse_webhook(
+        memoryview(body),  # type: ignore[arg-type]
+        _signed_debitura(body),
+        DEBITURA_SECRET,
+        now=NOW,
+    )
+    assert event.event_id == "evt_1"
