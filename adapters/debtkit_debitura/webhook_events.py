@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -53,6 +54,7 @@ SIGNATURE_HEADER = "X-Debitura-Signature"
 TEST_HEADER = "X-Debitura-Test"
 DEFAULT_TOLERANCE = 300.0
 _MAX_HEADER = 4096  # a signature header longer than this is not Debitura's
+_SECONDS = re.compile(r"[0-9]{1,15}")
 
 
 def signature_key(secret: str) -> bytes:
@@ -71,7 +73,7 @@ def signature_key(secret: str) -> bytes:
     return key
 
 
-def _parse_header(value: str) -> tuple[int, list[str]]:
+def _parse_header(value: str) -> tuple[str, list[str]]:
     if len(value) > _MAX_HEADER:
         raise WebhookSignatureError(PROVIDER, "malformed_signature_header")
     timestamps: list[str] = []
@@ -86,11 +88,12 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
         elif name == "v1":
             signatures.append(item)
         # other schemes (v0, a future v2) are ignored, as the documented algorithm is v1
-    if len(timestamps) != 1 or not timestamps[0].isascii() or not timestamps[0].isdigit():
+    # Unix seconds have 10 digits until 2286; more than 15 is not a time (and overflows a float).
+    if len(timestamps) != 1 or not _SECONDS.fullmatch(timestamps[0]):
         raise WebhookSignatureError(PROVIDER, "malformed_signature_header")
     if not signatures:
         raise WebhookSignatureError(PROVIDER, "no_v1_signature")
-    return int(timestamps[0]), signatures
+    return timestamps[0], signatures
 
 
 def verify_signature(
@@ -111,10 +114,12 @@ def verify_signature(
     value = header(headers, SIGNATURE_HEADER)
     if value is None:
         raise WebhookSignatureError(PROVIDER, "missing_signature_header")
-    timestamp, signatures = _parse_header(value)
-    expected = hmac_sha256_hex(key, str(timestamp).encode("ascii") + b"." + body)
+    signed_t, signatures = _parse_header(value)
+    # The message uses ``t`` exactly as sent, so leading zeros stay what was signed.
+    expected = hmac_sha256_hex(key, signed_t.encode("ascii") + b"." + body)
     if not matches_any(expected, signatures):
         raise WebhookSignatureError(PROVIDER, "signature_mismatch")
+    timestamp = int(signed_t)
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         raise WebhookSignatureError(PROVIDER, "timestamp_outside_tolerance")

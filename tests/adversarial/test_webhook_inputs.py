@@ -27,6 +27,7 @@ header_names = st.sampled_from(
 header_values = st.one_of(
     st.text(max_size=200),
     st.builds(lambda t, v: f"t={t},v1={v}", st.integers(-10, 2 * NOW), st.text(max_size=70)),
+    st.builds(lambda t: f"t={t},v1={'0' * 64}", st.text(alphabet="0123456789", max_size=500)),
     st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
 )
 json_values = st.recursive(
