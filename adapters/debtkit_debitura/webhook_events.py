@@ -163,7 +163,7 @@ def _first(data: Mapping[str, Any], *names: str) -> str | None:
 
 
 def _amount(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
         return None
     try:
         amount = Decimal(str(value).strip())

@@ -102,7 +102,7 @@ def _first(data: Mapping[str, Any], *names: str) -> str | None:
 def _amount(data: Mapping[str, Any]) -> Decimal | None:
     for name in ("amount_text", "amount"):
         value = data.get(name)
-        if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
             continue
         try:
             amount = Decimal(str(value).strip())
