@@ -1,4 +1,4 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo.
+"""The `debtkit` command line: validate, import, export, simulate, demo, listen.
 
 Exit codes: 0 all good; 1 some debt invalid or not created; 2 a debtkit error (bad
 arguments, credentials, a refused ledger, an unreadable file...) on one line; 3 an unexpected
@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from debtkit.cli import commands
+from debtkit.cli import commands, listen
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
 
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
     demo.add_argument("--time-scale", type=float, default=3600.0)
+    listen.add_parser(sub)
     return parser
 
 
@@ -105,6 +106,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.export(args, registry)
         if args.command == "simulate":
             return commands.simulate(args, registry)
+        if args.command == "listen":
+            return listen.listen(args, registry)
         from debtkit.cli.demo import demo
 
         return demo(registry, args.time_scale)
