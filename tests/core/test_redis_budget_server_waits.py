@@ -7,9 +7,9 @@ import asyncio
 
 from debtkit import RateLimit
 from debtkit.transport import Request
-from tests.core.test_redis_budget import budget_on, namespace, ok, redis_url
+from tests.core.test_redis_budget import budget_on, namespace, ok
 
-__all__ = ["namespace", "redis_url"]  # fixtures, imported for pytest
+__all__ = ["namespace"]  # a fixture, imported for pytest (redis_url is in tests/conftest.py)
 
 READ = Request("GET", "items")
 
