@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
@@ -22,6 +23,8 @@ from debtkit.errors import (
     TransportError,
     ValidationError,
 )
+from debtkit.events.snapshots import SnapshotStore
+from debtkit.events.sync import ChangeFeed
 from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, Response, Transport
@@ -34,6 +37,10 @@ from debtkit_debitura.mapping import (
     preview_request,
     to_case,
 )
+from debtkit_debitura.payments import Payments
+from debtkit_debitura.sync import changes
+from debtkit_debitura.tasks import Tasks
+from debtkit_debitura.webhooks import Webhooks
 from debtkit_debitura.wire import CreditorProfile, PageData, PreviewResult, converter
 
 __all__ = ["IDEMPOTENCY_KEY_MAX", "MAX_PAGE_SIZE", "SORT_FIELDS", "DebituraClient"]
@@ -75,6 +82,9 @@ class DebituraClient(BaseClient):
         relax: Collection[str] = (),
     ) -> None:
         super().__init__(transport, rules, relax=relax)
+        self.webhooks = Webhooks(transport)
+        self.payments = Payments(transport)
+        self.tasks = Tasks(transport)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -205,6 +215,12 @@ class DebituraClient(BaseClient):
                     yield case
 
         return walk()
+
+    def changes(
+        self, store: SnapshotStore | str | Path, *, payments: bool = True, **options: Any
+    ) -> ChangeFeed:
+        """Events since the last sync into `store`; see `debtkit_debitura.sync.changes`."""
+        return changes(self, store, payments=payments, **options)
 
     # -- helpers -----------------------------------------------------------------------------
 

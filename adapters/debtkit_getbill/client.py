@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +32,8 @@ from debtkit import (
     ValidationError,
 )
 from debtkit.client import BaseClient
+from debtkit.events.snapshots import SnapshotStore
+from debtkit.events.sync import ChangeFeed
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport
@@ -42,6 +45,7 @@ from debtkit_getbill.errors import (
     rate_observation,
 )
 from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.sync import changes
 from debtkit_getbill.update import update_body
 from debtkit_getbill.wire import PENDING, case_from_record, debt_payload, unstructure
 
@@ -175,6 +179,10 @@ class GetBillClient(BaseClient):
         else:  # no usable pagination block: a full page suggests more
             has_more = len(records) >= PAGE_SIZE
         return Page(tuple(case_from_record(r) for r in records), has_more)
+
+    def changes(self, store: SnapshotStore | str | Path, **options: Any) -> ChangeFeed:
+        """Events since the last sync into `store`; see `debtkit_getbill.sync.changes`."""
+        return changes(self, store, **options)
 
     async def find(self, creditor_reference: str) -> Case | None:
         """The debt whose ``internal_id`` is exactly `creditor_reference`, or None.
