@@ -86,7 +86,8 @@ async def test_closing_as_paid_fires_three_events_and_records_the_payment(
         case.currency,
         case_id,
     )
-    assert listed == [payment] and fetched == payment
+    assert listed == [payment]
+    assert fetched == payment
 
 
 async def test_closing_without_payment_fires_updated_and_closed(
@@ -197,7 +198,8 @@ async def test_a_case_waiting_for_a_contract_opens_the_sign_contract_task(
     async with sim.connect() as client:
         await client.create(make_full_debt(), allow_pending_contracts=True)
         [task] = [t async for t in client.tasks.list(types=["SignContract"])]
-    assert task.case_id is None and task.solution_url
+    assert task.case_id is None
+    assert task.solution_url
 
 
 async def test_a_task_status_outside_open_and_solved_is_refused_locally(

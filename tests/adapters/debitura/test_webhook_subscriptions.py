@@ -40,9 +40,11 @@ async def test_create_returns_the_secret_once_and_never_shows_it_in_repr(
         )
         fetched = await client.webhooks.get(created.id)
         listed = await client.webhooks.list()
-    assert created.secret and created.secret not in repr(created)
+    assert created.secret
+    assert created.secret not in repr(created)
     assert fetched.secret is None
-    assert [s.id for s in listed] == [created.id] and listed[0].secret is None
+    assert [s.id for s in listed] == [created.id]
+    assert listed[0].secret is None
 
 
 async def test_update_changes_only_what_is_given_and_regenerates_the_secret(
@@ -54,10 +56,12 @@ async def test_update_changes_only_what_is_given_and_regenerates_the_secret(
         renewed = await client.webhooks.update(
             created.id, url="https://b.example.com/h", regenerate_secret=True
         )
-    assert paused.is_active is False and paused.url == "https://a.example.com/h"
+    assert paused.is_active is False
+    assert paused.url == "https://a.example.com/h"
     assert paused.secret is None
     assert renewed.url == "https://b.example.com/h"
-    assert renewed.secret and renewed.secret != created.secret
+    assert renewed.secret
+    assert renewed.secret != created.secret
 
 
 async def test_delete_removes_the_subscription(sim: RunningSimulator) -> None:
@@ -96,7 +100,8 @@ async def test_a_test_delivery_is_signed_as_documented(sim: RunningSimulator, si
     async with sim.connect() as client:
         created = await client.webhooks.create(url, ["case.created"], test_mode=True)
         result = await client.webhooks.test(created.id)
-    assert result.success and result.http_status_code == 200
+    assert result.success
+    assert result.http_status_code == 200
     [delivery] = sink.received
     assert created.secret is not None
     assert verify_signature(created.secret, delivery.headers, delivery.body)
@@ -132,7 +137,8 @@ async def test_a_failed_delivery_is_retried_until_it_succeeds(
         await fast_sim.server.app[HUB].idle()
         [record] = await client.webhooks.events(case_id)
     assert len(sink.received) == 3
-    assert record.attempt_count == 3 and record.delivered_at is not None
+    assert record.attempt_count == 3
+    assert record.delivered_at is not None
     assert record.last_response_code == 200
 
 
@@ -147,7 +153,8 @@ async def test_a_410_disables_the_subscription_with_a_reason(
         await fast_sim.server.app[HUB].idle()
         after = await client.webhooks.get(created.id)
     assert len(sink.received) == 1
-    assert after.is_active is False and after.disabled_reason
+    assert after.is_active is False
+    assert after.disabled_reason
 
 
 async def test_replaying_a_logged_event_sends_the_same_body_again(
@@ -162,7 +169,8 @@ async def test_replaying_a_logged_event_sends_the_same_body_again(
         replayed = await client.webhooks.replay_event(record.id)
         await fast_sim.server.app[HUB].idle()
     first, again = sink.received
-    assert replayed.event_id == record.id and replayed.event_type == "case.created"
+    assert replayed.event_id == record.id
+    assert replayed.event_type == "case.created"
     assert again.body == first.body
     assert again.headers["X-Debitura-Replay"] == "true"
 

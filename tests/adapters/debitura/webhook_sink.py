@@ -15,10 +15,10 @@ from typing import Any
 
 import attrs
 from aiohttp import web
+from debtkit_debitura.simulator import DEFAULT_API_KEY
 
 from debtkit.simulator import SimulatorServer
 from debtkit.transport import Request, Transport
-from debtkit_debitura.simulator import DEFAULT_API_KEY
 
 
 def verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
