@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import attrs
 
 from debtkit.errors import APIStatusError, DebtkitError
+from debtkit.events.model import CaseEvent
 from debtkit.model import Case, Debt
 from debtkit.transport import Response
 from debtkit.validation import CheckedDebt, PolicyRule
@@ -138,6 +139,26 @@ class Adapter(Protocol):
     def parse_error(self, response: Response) -> APIStatusError: ...
 
     def parse_rate_headers(self, response: Response) -> RateObservation | None: ...
+
+    def parse_webhook(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        now: float | None = None,
+    ) -> CaseEvent:
+        """Verify one webhook delivery and translate it into a neutral `CaseEvent`.
+
+        `body` is the raw request body exactly as received, `headers` the request headers
+        (names matched case-insensitively), `secret` the webhook secret, `now` the clock in
+        Unix seconds for providers that sign a timestamp. A delivery that fails verification
+        raises `WebhookSignatureError`; a verified body that is not a JSON object raises
+        `ValidationError`; an event type the adapter does not know becomes
+        `EventType.UNKNOWN`. Framework-free: any web framework can call it. An adapter whose
+        provider has no webhooks raises `UnsupportedFeatureError`.
+        """
+        ...
 
     def connect(
         self,

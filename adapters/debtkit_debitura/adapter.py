@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from debtkit.budget import gate_for
 from debtkit.errors import APIStatusError, ConfigurationError
+from debtkit.events.model import CaseEvent
 from debtkit.model import Case, Debt
 from debtkit.plugin import Capability, RateLimit, RateObservation
 from debtkit.retry import RetryPolicy
 from debtkit.transport import RequestGate, Response, Timeouts, Transport
 from debtkit.validation import PolicyRule
-from debtkit_debitura import errors, mapping, rules
+from debtkit_debitura import errors, mapping, rules, webhook_events
 from debtkit_debitura.auth import ApiKeyAuth
 from debtkit_debitura.client import DebituraClient
 
@@ -81,6 +82,24 @@ class DebituraAdapter:
 
     def parse_rate_headers(self, response: Response) -> RateObservation | None:
         return None  # Debitura documents no X-RateLimit-* headers
+
+    def parse_webhook(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        now: float | None = None,
+        tolerance: float = webhook_events.DEFAULT_TOLERANCE,
+    ) -> CaseEvent:
+        """Verify a webhook delivery (``X-Debitura-Signature``) and return its neutral event.
+
+        `body` is the raw request body exactly as received; `secret` the subscription's
+        secret as Debitura returned it (base64). Refused deliveries raise
+        `WebhookSignatureError`, also when ``|now - t|`` exceeds `tolerance` seconds; `now`
+        defaults to the system clock. See `debtkit_debitura.webhook_events`.
+        """
+        return webhook_events.parse_webhook(body, headers, secret, now=now, tolerance=tolerance)
 
     def connect(
         self,

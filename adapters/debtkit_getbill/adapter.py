@@ -18,6 +18,7 @@ from debtkit import (
     RateObservation,
 )
 from debtkit.budget import gate_for
+from debtkit.events.model import CaseEvent
 from debtkit.retry import RetryPolicy
 from debtkit.transport import RequestGate, Response, Timeouts, Transport
 from debtkit_getbill.auth import DEFAULT_SCOPE, GetBillAuth
@@ -26,6 +27,7 @@ from debtkit_getbill.credits import estimate_credits
 from debtkit_getbill.errors import error_from_response, rate_observation
 from debtkit_getbill.options import PROVIDER
 from debtkit_getbill.rules import policy_rules
+from debtkit_getbill.webhook_events import parse_webhook
 from debtkit_getbill.wire import case_from_record, debt_payload, unstructure
 
 if TYPE_CHECKING:
@@ -86,6 +88,17 @@ class GetBillAdapter:
 
     def parse_rate_headers(self, response: Response) -> RateObservation | None:
         return rate_observation(response)
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], secret: str, *, now: float | None = None
+    ) -> CaseEvent:
+        """Verify a webhook delivery (``X-GetBill-Signature``) and return its neutral event.
+
+        GetBill signs no timestamp and sends no event id: the event id is a digest of the
+        body, and replay protection comes from deduplicating on it (a receiver's
+        seen-store). `now` is unused. See `debtkit_getbill.webhook_events`.
+        """
+        return parse_webhook(body, headers, secret, now=now)
 
     def connect(
         self,

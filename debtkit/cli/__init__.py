@@ -1,4 +1,4 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo."""
+"""The `debtkit` command line: validate, import, export, simulate, demo, listen."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from debtkit.cli import commands
+from debtkit.cli import commands, listen
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
 
@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
     demo.add_argument("--time-scale", type=float, default=3600.0)
+    listen.add_parser(sub)
     return parser
 
 
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.export(args, registry)
         if args.command == "simulate":
             return commands.simulate(args, registry)
+        if args.command == "listen":
+            return listen.listen(args, registry)
         from debtkit.cli.demo import demo
 
         return demo(registry, args.time_scale)

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from debtkit import Capability, Case, CaseStatus, Debt, RateLimit, RateObservation
 from debtkit.client import BaseClient
-from debtkit.errors import APIStatusError
+from debtkit.errors import APIStatusError, UnsupportedFeatureError
+from debtkit.events import CaseEvent
 from debtkit.transport import Response, Transport, default_error
 from debtkit.validation import PolicyRule
 
@@ -54,6 +55,11 @@ class AcmeAdapter:
 
     def parse_rate_headers(self, response: Response) -> RateObservation | None:
         return None
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], secret: str, *, now: float | None = None
+    ) -> CaseEvent:
+        raise UnsupportedFeatureError("acme", "webhooks")
 
     def connect(self, credentials: Mapping[str, str], **options: Any) -> AcmeClient:
         return AcmeClient(

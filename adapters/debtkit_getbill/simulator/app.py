@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -42,6 +42,7 @@ from aiohttp import web
 from debtkit import RateLimit, jsonutil
 from debtkit.simulator import BASE_PATH, CREDENTIALS, Faults, fault_middleware
 from debtkit_getbill.destinations import Destination
+from debtkit_getbill.simulator.control import control_routes, set_status, updated
 from debtkit_getbill.simulator.state import (
     ANONYMOUS,
     ClientConfig,
@@ -301,6 +302,7 @@ def _store(state: SimulatorState, values: Mapping[str, Any]) -> dict[str, Any]:
     debt_id = state.new_id()
     record = new_record(values, debt_id=debt_id, import_date=state.now_iso())
     state.debts[debt_id] = record
+    state.webhooks.emit("debt.created", record)
     return record
 
 
@@ -384,7 +386,13 @@ async def _update(request: web.Request) -> web.Response:
     changes = dict(checked.values)
     if "amount" in changes:
         changes["amount_text"] = amount_text(changes["amount"])
+    status = changes.pop("status", None)
+    before = {name: record.get(name) for name in changes}
     record.update(changes)
+    state = _state(request)
+    updated(state, record, before)  # debt.updated for the other fields
+    if isinstance(status, str):
+        set_status(state, record, status)  # debt.status_changed
     return _json({"error": False, "message": "Debt updated successfully", "data": record})
 
 
@@ -504,6 +512,11 @@ def create_app(
     batch_cost: Literal["request", "item"] = "request",
     faults: Faults | None = None,
     clock: Callable[[], float] = time.time,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_attempts: int = 5,
+    webhook_retry_delay: float = 0.5,
+    webhook_duplicates: int = 0,
 ) -> web.Application:
     """A fresh simulator with its own state.
 
@@ -513,7 +526,11 @@ def create_app(
       the documented hour into one second);
     - `batch_cost`: a batch costs one write (``"request"``) or one per debt (``"item"``);
     - `faults`: latency and failure injection (`debtkit.simulator.Faults`);
-    - `clock`: epoch seconds, for tokens, windows and import dates (inject one in tests).
+    - `clock`: epoch seconds, for tokens, windows and import dates (inject one in tests);
+    - `webhook_url`/`webhook_secret`: where signed webhooks go (also settable through
+      ``POST /_simulator/webhook``), tried `webhook_attempts` times with doubling delays from
+      `webhook_retry_delay` seconds; `webhook_duplicates` extra deliveries of every event
+      (see `debtkit_getbill.simulator.webhooks` and the ``/_simulator`` control endpoints).
     """
     known = {client_id: ClientConfig(client_secret, frozenset(scopes))}
     known.update(clients or {})
@@ -533,6 +550,18 @@ def create_app(
         middlewares.insert(0, cast("Middleware", fault_middleware(faults)))
     app = web.Application(middlewares=middlewares)
     app[STATE] = state
+    state.webhooks.configure(webhook_url, webhook_secret)
+    state.webhooks.attempts = max(webhook_attempts, 1)
+    state.webhooks.retry_delay = webhook_retry_delay
+    state.webhooks.duplicates = webhook_duplicates
+
+    async def deliveries(app: web.Application) -> AsyncIterator[None]:
+        await state.webhooks.start()
+        yield
+        await state.webhooks.stop()
+
+    app.cleanup_ctx.append(deliveries)
+    app.router.add_routes(control_routes(_state))
     app[BASE_PATH] = API_PREFIX
     app[CREDENTIALS] = {"client_id": client_id, "client_secret": client_secret}
     app.router.add_post("/token", _token)

@@ -17,6 +17,7 @@ import attrs
 
 from debtkit import RateLimit
 from debtkit.simulator import WindowLimiter
+from debtkit_getbill.simulator.webhooks import WebhookSender
 
 __all__ = ["ANONYMOUS", "ClientConfig", "LoggedRequest", "SimulatorState", "TokenGrant"]
 
@@ -73,6 +74,8 @@ class SimulatorState:
         self.tokens: dict[str, TokenGrant] = {}
         self.grants: list[float] = []  # when each token was issued
         self.log: list[LoggedRequest] = []
+        self.payments: list[dict[str, Any]] = []  # recorded through the control endpoint
+        self.webhooks = WebhookSender()  # configured by create_app
         self._limiters: dict[tuple[str, str], WindowLimiter] = {}
 
     # -- tokens ------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""The built-in seen-stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from debtkit.errors import ConfigurationError
+from debtkit.events import MemorySeenStore, SeenStore, SQLiteSeenStore
+
+
+async def test_memory_store_reports_first_time_only_once() -> None:
+    store = MemorySeenStore()
+    assert not await store.contains("e1")
+    assert await store.add("e1") is True
+    assert await store.add("e1") is False
+    assert await store.contains("e1")
+
+
+async def test_memory_store_stays_within_its_bound_forgetting_the_oldest() -> None:
+    store = MemorySeenStore(max_entries=3)
+    for name in ("a", "b", "c", "d"):
+        await store.add(name)
+    assert len(store) == 3
+    assert not await store.contains("a")
+    assert await store.contains("d")
+
+
+def test_memory_store_refuses_a_zero_bound() -> None:
+    with pytest.raises(ConfigurationError):
+        MemorySeenStore(max_entries=0)
+
+
+async def test_sqlite_store_remembers_across_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "seen.sqlite"
+    async with SQLiteSeenStore(path) as store:
+        assert await store.add("e1") is True
+        assert await store.add("e1") is False
+    async with SQLiteSeenStore(path) as reopened:
+        assert await reopened.contains("e1")
+        assert not await reopened.contains("e2")
+
+
+async def test_sqlite_store_forgets_old_ids(tmp_path: Path) -> None:
+    async with SQLiteSeenStore(tmp_path / "seen.sqlite") as store:
+        await store.add("e1")
+        assert await store.forget_older_than(-1.0) == 1
+        assert not await store.contains("e1")
+
+
+async def test_sqlite_store_in_a_missing_directory_is_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteSeenStore(tmp_path / "no" / "such" / "dir" / "seen.sqlite")
+    with pytest.raises(ConfigurationError):
+        await store.open()
+
+
+def test_built_in_stores_satisfy_the_protocol(tmp_path: Path) -> None:
+    assert isinstance(MemorySeenStore(), SeenStore)
+    assert isinstance(SQLiteSeenStore(tmp_path / "s.sqlite"), SeenStore)
