@@ -37,6 +37,13 @@ CLOSE_NO_PAYMENT = "Pre-Legal Exhausted – No Payment"
 _TARGETS = ("Active", "Closed:Paid", "Closed:NoPayment")
 
 
+def payment_data(payment: dict[str, Any]) -> dict[str, Any]:
+    """A payment inside an event's ``data`` (its shape is not schematised by Debitura; this
+    one is the ``PaymentDto``'s own fields)."""
+    keys = ("id", "grossAmount", "currency", "date", "method", "recipient")
+    return {key: payment[key] for key in keys}
+
+
 def state_name(invoice: dict[str, Any]) -> str | None:
     """The advance endpoint's name for where a case is."""
     lifecycle, code = invoice.get("lifecycle"), invoice.get("closeCode")
@@ -117,10 +124,7 @@ class _Routes:
             self._fire(
                 "payment.created",
                 case,
-                paymentId=payment["id"],
-                paymentAmount=payment["grossAmount"],
-                paymentDate=payment["date"],
-                method=payment["method"],
+                payment=payment_data(payment),
             )
             self._fire("case.updated", case, oldLifecycle=old, newLifecycle="Closed")
             self._fire("case.closed", case, closeCode=CLOSE_PAID, closeComment=None)
@@ -199,13 +203,7 @@ class _Routes:
             payments = self.payments.for_case(str(invoice["id"]))
             if not payments:
                 return None
-            last = payments[-1]
-            return {
-                "paymentId": last["id"],
-                "paymentAmount": last["grossAmount"],
-                "paymentDate": last["date"],
-                "method": last["method"],
-            }
+            return {"payment": payment_data(payments[-1])}
         if event in {"payment.deleted", "chat.created"}:
             return None  # the simulator deletes no payments and holds no chats
         return {}
