@@ -38,7 +38,8 @@ class Inbox:
 
 @pytest.fixture
 async def loop(
-    sim_factory: Callable[..., Any], tmp_path: Path
+    sim_factory: Callable[..., Any],  # noqa: F811 - the imported fixture
+    tmp_path: Path,
 ) -> AsyncIterator[tuple[RunningSimulator, Inbox]]:
     sim: RunningSimulator = await sim_factory(webhook_retry_delays=(0.01, 0.01))
     async with sim.connect() as client:
