@@ -43,9 +43,8 @@ from debtkit import jsonutil
 from debtkit.plugin import RateLimit
 from debtkit.simulator import CREDENTIALS, Faults, fault_middleware
 from debtkit_debitura.mapping import LIFECYCLES, lifecycle_name
-from debtkit_debitura.simulator import payloads, testmode
+from debtkit_debitura.simulator import payloads, testmode, webhook_routes
 from debtkit_debitura.simulator import payments as payment_routes
-from debtkit_debitura.simulator import webhooks as webhook_routes
 from debtkit_debitura.simulator.checks import check_create, check_preview, resolve_country
 from debtkit_debitura.simulator.state import (
     CONTRACT_ERRORS,
