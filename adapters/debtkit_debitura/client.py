@@ -40,6 +40,7 @@ from debtkit_debitura.mapping import (
 from debtkit_debitura.payments import Payments
 from debtkit_debitura.sync import changes
 from debtkit_debitura.tasks import Tasks
+from debtkit_debitura.testmode import TestMode
 from debtkit_debitura.webhooks import Webhooks
 from debtkit_debitura.wire import CreditorProfile, PageData, PreviewResult, converter
 
@@ -85,6 +86,7 @@ class DebituraClient(BaseClient):
         self.webhooks = Webhooks(transport)
         self.payments = Payments(transport)
         self.tasks = Tasks(transport)
+        self.test_mode = TestMode(transport)
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from tests.adapters.debitura.conftest import (  # noqa: F401 - fixtures: traffic
     sim_factory,
     spec_contract,
 )
-from tests.adapters.debitura.webhook_sink import call
 from tests.conftest import make_full_debt
 
 EVENTS = ["case.created", "case.updated", "case.closed", "payment.created"]
@@ -72,16 +71,9 @@ async def test_each_driven_event_arrives_once_despite_redeliveries(
                 make_full_debt(creditor_reference=f"LOOP-{name}"), is_test=True
             )
             ids[name] = case.provider_id
-        await call(sim.base_url, "POST", f"test/cases/{ids['active']}/advance", {"to": "Active"})
-        await call(
-            sim.base_url,
-            "POST",
-            f"test/cases/{ids['paid']}/advance",
-            {"to": "Closed:Paid", "amount": 100.5},
-        )
-        await call(
-            sim.base_url, "POST", f"test/cases/{ids['unpaid']}/advance", {"to": "Closed:NoPayment"}
-        )
+        await client.test_mode.advance(ids["active"], "Active")
+        await client.test_mode.advance(ids["paid"], "Closed:Paid", amount=Decimal("100.5"))
+        await client.test_mode.advance(ids["unpaid"], "Closed:NoPayment")
         await hub.idle()
         # ...and every logged event replayed once more through the public API.
         for case_id in ids.values():

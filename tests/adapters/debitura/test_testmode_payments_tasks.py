@@ -208,3 +208,34 @@ async def test_a_task_status_outside_open_and_solved_is_refused_locally(
     async with sim.connect() as client:
         with pytest.raises(ConfigurationError):
             client.tasks.list(status="Pending")
+
+
+async def test_the_client_drives_the_ci_loop_through_test_mode(sim: RunningSimulator) -> None:
+    run_tag = "suite-run-42"
+    case_id = await _case(sim, "CI-1", tag=run_tag)
+    async with sim.connect() as client:
+        paid = await client.test_mode.advance(case_id, "Closed:Paid", amount=Decimal("20"))
+        again = await client.test_mode.advance(case_id, "Closed:Paid", amount=Decimal("20"))
+        fired = await client.test_mode.fire("payment.created", case_id)
+        await client.test_mode.delete_tagged(run_tag)
+        await client.test_mode.delete_case(case_id)  # already gone: still fine
+    assert (paid.advanced, paid.state) == (True, "Closed:Paid")
+    assert (again.advanced, again.state) == (False, "Closed:Paid")
+    assert (fired.event_type, fired.enqueued_count) == ("payment.created", 0)
+    assert case_id not in sim.state.cases
+
+
+@pytest.mark.parametrize(
+    ("target", "amount"),
+    [("Paused", None), ("Closed:Paid", None), ("Closed:Paid", Decimal(0))],
+    ids=["unknown target", "no amount", "zero amount"],
+)
+async def test_a_bad_advance_is_refused_before_any_request(
+    sim: RunningSimulator, target: str, amount: Decimal | None
+) -> None:
+    async with sim.connect() as client:
+        with pytest.raises(ConfigurationError):
+            await client.test_mode.advance(
+                "3fa85f64-5717-4562-b3fc-2c963f66afa6", target, amount=amount
+            )
+    assert sim.state.count_requests(path="/test") == 0
