@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -191,3 +192,21 @@ async def test_replaying_an_unknown_event_is_not_found(sim: RunningSimulator) ->
         sim.base_url, "POST", "webhooks/events/3fa85f64-5717-4562-b3fc-2c963f66afa6/replay"
     )
     assert response.status == 404
+
+
+async def test_the_event_log_reads_only_rows_since_the_given_time(
+    fast_sim: RunningSimulator, sink: Sink
+) -> None:
+    url = await sink.start()
+    async with fast_sim.connect() as client:
+        await client.webhooks.create(url, ["case.created"], test_mode=True)
+        case_id = await _test_case(fast_sim, "SINCE-1")
+        await fast_sim.server.app[HUB].idle()
+        past = await client.webhooks.events(case_id, since=dt.datetime(2000, 1, 1))
+        future = await client.webhooks.events(
+            case_id, since=dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+        )
+    assert [r.event_type for r in past] == ["case.created"]
+    assert future == []
+    query = [r.query for r in fast_sim.state.requests if r.path == "/webhooks/events"]
+    assert "since=2000-01-01T00:00:00Z" in query[0]
