@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -200,3 +201,35 @@ async def test_the_snapshot_file_holds_no_debtor_data(state: Path) -> None:
     )
     await drain(provider.feed(state))
     assert b"Jane Secret" not in state.read_bytes()  # noqa: ASYNC240 - a test's local file
+
+
+async def test_a_sync_cancelled_while_reading_loses_nothing(state: Path) -> None:
+    provider = FakeProvider(300)
+    await drain(provider.feed(state))
+    provider.change_hundred()
+    gate = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow_cases() -> AsyncIterator[Case]:
+        for n, case in enumerate(list(provider.cases.values())):
+            if n == 150:
+                await gate.wait()  # the second half of the listing never comes
+            yield case
+
+    async def consume() -> None:
+        feed = ChangeFeed("fake", slow_cases(), state)
+        async with feed:
+            async for event in feed:
+                handled.append(event.event_id)
+
+    async def first_page_handled() -> None:
+        while len(handled) < 10:  # the first page's ten changes; the second page never ends
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(first_page_handled(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    handled.extend(e.event_id for e in await drain(provider.feed(state)))
+    assert len(handled) == len(set(handled)) == 30  # 300 cases, every tenth changed
