@@ -207,7 +207,7 @@ async def test_a_sync_cancelled_while_reading_loses_nothing(state: Path) -> None
     provider = FakeProvider(300)
     await drain(provider.feed(state))
     provider.change_hundred()
-    gate = asyncio.Event()
+    gate, first_page_handled = asyncio.Event(), asyncio.Event()
     handled: list[str] = []
 
     async def slow_cases() -> AsyncIterator[Case]:
@@ -221,13 +221,12 @@ async def test_a_sync_cancelled_while_reading_loses_nothing(state: Path) -> None
         async with feed:
             async for event in feed:
                 handled.append(event.event_id)
-
-    async def first_page_handled() -> None:
-        while len(handled) < 10:  # the first page's ten changes; the second page never ends
-            await asyncio.sleep(0)
+                if len(handled) == 10:  # the first page's ten changes; the second never ends
+                    first_page_handled.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.wait_for(first_page_handled(), 30)
+    await asyncio.wait_for(first_page_handled.wait(), 30)
+    await asyncio.sleep(0.01)  # let the consumer ask for the next event and block there
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
