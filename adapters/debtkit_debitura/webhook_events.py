@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,7 @@ from debtkit.events.webhooks import (
     json_object,
     matches_any,
     parse_timestamp,
+    raw_body,
 )
 from debtkit.model import CaseStatus
 from debtkit_debitura.mapping import PROVIDER, case_status
@@ -52,6 +54,7 @@ SIGNATURE_HEADER = "X-Debitura-Signature"
 TEST_HEADER = "X-Debitura-Test"
 DEFAULT_TOLERANCE = 300.0
 _MAX_HEADER = 4096  # a signature header longer than this is not Debitura's
+_SECONDS = re.compile(r"[0-9]{1,15}")
 
 
 def signature_key(secret: str) -> bytes:
@@ -70,7 +73,7 @@ def signature_key(secret: str) -> bytes:
     return key
 
 
-def _parse_header(value: str) -> tuple[int, list[str]]:
+def _parse_header(value: str) -> tuple[str, list[str]]:
     if len(value) > _MAX_HEADER:
         raise WebhookSignatureError(PROVIDER, "malformed_signature_header")
     timestamps: list[str] = []
@@ -85,11 +88,12 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
         elif name == "v1":
             signatures.append(item)
         # other schemes (v0, a future v2) are ignored, as the documented algorithm is v1
-    if len(timestamps) != 1 or not timestamps[0].isascii() or not timestamps[0].isdigit():
+    # Unix seconds have 10 digits until 2286; more than 15 is not a time (and overflows a float).
+    if len(timestamps) != 1 or not _SECONDS.fullmatch(timestamps[0]):
         raise WebhookSignatureError(PROVIDER, "malformed_signature_header")
     if not signatures:
         raise WebhookSignatureError(PROVIDER, "no_v1_signature")
-    return int(timestamps[0]), signatures
+    return timestamps[0], signatures
 
 
 def verify_signature(
@@ -106,13 +110,16 @@ def verify_signature(
     timestamp outside `tolerance`), or `ConfigurationError` for a secret that is not base64.
     """
     key = signature_key(secret)
+    body = raw_body(body, subject="Debitura webhook")
     value = header(headers, SIGNATURE_HEADER)
     if value is None:
         raise WebhookSignatureError(PROVIDER, "missing_signature_header")
-    timestamp, signatures = _parse_header(value)
-    expected = hmac_sha256_hex(key, str(timestamp).encode("ascii") + b"." + bytes(body))
+    signed_t, signatures = _parse_header(value)
+    # The message uses ``t`` exactly as sent, so leading zeros stay what was signed.
+    expected = hmac_sha256_hex(key, signed_t.encode("ascii") + b"." + body)
     if not matches_any(expected, signatures):
         raise WebhookSignatureError(PROVIDER, "signature_mismatch")
+    timestamp = int(signed_t)
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         raise WebhookSignatureError(PROVIDER, "timestamp_outside_tolerance")
@@ -131,6 +138,7 @@ def parse_webhook(
 
     A verified body that is not a JSON object raises `debtkit.ValidationError`.
     """
+    body = raw_body(body, subject="Debitura webhook")
     verify_signature(body, headers, secret, now=now, tolerance=tolerance)
     payload = json_object(body, subject="Debitura webhook")
     test = (header(headers, TEST_HEADER) or "").strip().lower() == "true"
@@ -155,7 +163,7 @@ def _first(data: Mapping[str, Any], *names: str) -> str | None:
 
 
 def _amount(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
         return None
     try:
         amount = Decimal(str(value).strip())
@@ -223,12 +231,14 @@ def event_from_payload(
     elif raw_type == "case.updated":
         old = _first(data, "oldLifecycle", "previousLifecycle", "oldStatus")
         new = _first(data, "newLifecycle", "lifecycle", "newStatus", "status")
+        # A move to Closed names no outcome unless a close code rides along; the
+        # case.closed event that follows carries it (test advance: updated, then closed).
         fields.update(
             event_type=EventType.STATUS_CHANGED,
             old_provider_status=old,
             new_provider_status=new,
             old_status=_status(old),
-            new_status=_status(new),
+            new_status=_status(new, _first(data, "closeCode")),
         )
     elif raw_type == "case.closed":
         code = _first(data, "closeCode")

@@ -42,6 +42,7 @@ from debtkit.events.webhooks import (
     json_object,
     matches_any,
     parse_timestamp,
+    raw_body,
 )
 from debtkit.model import CaseStatus
 from debtkit_getbill.options import PROVIDER
@@ -57,13 +58,14 @@ def verify_signature(body: bytes, headers: Mapping[str, str], secret: str) -> No
     """Raise `WebhookSignatureError` unless ``X-GetBill-Signature`` signs `body`."""
     if not isinstance(secret, str) or not secret:
         raise ConfigurationError("getbill: the webhook secret is empty")
+    body = raw_body(body, subject="GetBill webhook")
     value = header(headers, SIGNATURE_HEADER)
     if value is None:
         raise WebhookSignatureError(PROVIDER, "missing_signature_header")
     given = value.strip()
     if len(given) != _SHA256_HEX_LENGTH or not all(c in "0123456789abcdefABCDEF" for c in given):
         raise WebhookSignatureError(PROVIDER, "malformed_signature_header")
-    expected = hmac_sha256_hex(secret.encode("utf-8"), bytes(body))
+    expected = hmac_sha256_hex(secret.encode("utf-8"), body)
     if not matches_any(expected, [given]):
         raise WebhookSignatureError(PROVIDER, "signature_mismatch")
 
@@ -76,6 +78,7 @@ def parse_webhook(
     `now` is accepted for the common signature and unused: GetBill signs no timestamp.
     A verified body that is not a JSON object raises `debtkit.ValidationError`.
     """
+    body = raw_body(body, subject="GetBill webhook")
     verify_signature(body, headers, secret)
     payload = json_object(body, subject="GetBill webhook")
     return event_from_payload(payload, event_id=delivery_digest(PROVIDER, body))
@@ -99,7 +102,7 @@ def _first(data: Mapping[str, Any], *names: str) -> str | None:
 def _amount(data: Mapping[str, Any]) -> Decimal | None:
     for name in ("amount_text", "amount"):
         value = data.get(name)
-        if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
             continue
         try:
             amount = Decimal(str(value).strip())

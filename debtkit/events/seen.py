@@ -15,12 +15,15 @@ import asyncio
 import sqlite3
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from debtkit.errors import ConfigurationError
 
 __all__ = ["MemorySeenStore", "SQLiteSeenStore", "SeenStore"]
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -111,33 +114,46 @@ class SQLiteSeenStore:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def _run(self, sql: str, params: tuple[object, ...]) -> sqlite3.Cursor:
+    async def _run(
+        self, sql: str, params: tuple[object, ...], result: Callable[[sqlite3.Cursor], T]
+    ) -> T:
         await self.open()
         async with self._lock:
             conn = self._conn
-            assert conn is not None
+            if conn is None:
+                raise ConfigurationError(f"the seen-store {self.path} is closed")
 
-            def run() -> sqlite3.Cursor:
+            def run() -> T:
                 with conn:  # commits, or rolls back on error
-                    return conn.execute(sql, params)
+                    return result(conn.execute(sql, params))
 
-            # Shielded: a cancelled caller must not leave the connection mid-statement.
-            return await asyncio.shield(asyncio.to_thread(run))
+            work = asyncio.ensure_future(asyncio.to_thread(run))
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                # Hold the lock until the statement is done, so the connection is never
+                # used by two statements at once; then let the cancellation through.
+                await asyncio.wait([work])
+                raise
 
     async def contains(self, event_id: str) -> bool:
-        cursor = await self._run("SELECT 1 FROM seen_events WHERE event_id = ?", (event_id,))
-        return cursor.fetchone() is not None
+        return await self._run(
+            "SELECT 1 FROM seen_events WHERE event_id = ?",
+            (event_id,),
+            lambda cursor: cursor.fetchone() is not None,
+        )
 
     async def add(self, event_id: str) -> bool:
-        cursor = await self._run(
+        return await self._run(
             "INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)",
             (event_id, time.time()),
+            lambda cursor: cursor.rowcount == 1,
         )
-        return cursor.rowcount == 1
 
     async def forget_older_than(self, seconds: float) -> int:
         """Drop ids seen more than `seconds` ago; how many were dropped."""
-        cursor = await self._run(
-            "DELETE FROM seen_events WHERE seen_at < ?", (time.time() - seconds,)
+        return await self._run(
+            "DELETE FROM seen_events WHERE seen_at < ?",
+            (time.time() - seconds,),
+            lambda cursor: cursor.rowcount,
         )
-        return cursor.rowcount

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "json_object",
     "matches_any",
     "parse_timestamp",
+    "raw_body",
 ]
 
 
@@ -33,14 +35,27 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     Works for plain dicts as well as case-insensitive multidicts (aiohttp, Starlette, Django's
     ``request.headers``): the exact spelling is tried first, then every key is folded.
     """
-    value = headers.get(name)
-    if value is None:
-        wanted = name.casefold()
-        for key, candidate in headers.items():
-            if isinstance(key, str) and key.casefold() == wanted:
-                value = candidate
-                break
+    try:
+        value = headers.get(name)
+        if value is None:
+            wanted = name.casefold()
+            for key, candidate in headers.items():
+                if isinstance(key, str) and key.casefold() == wanted:
+                    value = candidate
+                    break
+    except (AttributeError, TypeError, ValueError):  # not a mapping: no header at all
+        return None
     return value if isinstance(value, str) else None
+
+
+def raw_body(body: object, *, subject: str) -> bytes:
+    """The body as bytes; `ValidationError` for anything that is not raw bytes (a decoded
+    string can differ from what was signed, so it is refused rather than re-encoded)."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise ValidationError(
+        [Problem("", "not_bytes", "the body must be the raw request bytes")], subject=subject
+    )
 
 
 def hmac_sha256_hex(key: bytes, message: bytes) -> str:
@@ -83,12 +98,18 @@ def json_object(body: bytes, *, subject: str) -> Mapping[str, Any]:
     return payload
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def parse_timestamp(value: object) -> dt.datetime | None:
     """An ISO 8601 string as an aware UTC datetime; None for anything else (never raises)."""
     if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00").replace(" ", "T")
+    # .NET writes 7 fractional digits and Python 3.10 reads only 3 or 6: keep microseconds.
+    text = _FRACTION.sub(lambda m: "." + (m[1] + "000000")[:6], text)
     try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
+        parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     if parsed.tzinfo is None:  # naive provider times are read as UTC

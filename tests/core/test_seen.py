@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,14 @@ async def test_sqlite_store_in_a_missing_directory_is_a_configuration_error(
 def test_built_in_stores_satisfy_the_protocol(tmp_path: Path) -> None:
     assert isinstance(MemorySeenStore(), SeenStore)
     assert isinstance(SQLiteSeenStore(tmp_path / "s.sqlite"), SeenStore)
+
+
+async def test_sqlite_store_stays_usable_after_a_cancelled_add(tmp_path: Path) -> None:
+    async with SQLiteSeenStore(tmp_path / "seen.sqlite") as store:
+        task = asyncio.create_task(store.add("e1"))
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert await store.add("e2") is True
+        assert await store.contains("e2")

@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--time-scale", type=float, default=1.0, help="3600: an hour per second")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--server-errors", type=float, default=0.0, help="probability of a 500")
+    parser.add_argument("--webhook-url", help="deliver signed webhooks here")
+    parser.add_argument("--webhook-secret", help="the simulator's webhook secret (test value)")
     args = parser.parse_args(argv)
     faults = None
     if args.latency or args.server_errors:
@@ -38,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         read_limit=args.read_limit,
         time_scale=args.time_scale,
         faults=faults,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
     )
     logging.basicConfig(level=logging.INFO)
     logger.info("GetBill simulator at http://%s:%d%s", args.host, args.port, API_PREFIX)

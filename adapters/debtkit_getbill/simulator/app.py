@@ -2,7 +2,8 @@
 
 Routes: ``POST /token`` (OAuth client credentials) and, under ``/external-api/v1``,
 ``POST /debts``, ``POST /debts/batch``, ``GET /debts``, ``GET|PUT|DELETE /debts/{id}``.
-Stateful in memory (`SimulatorState`, at ``app[STATE]``).
+Stateful in memory (`SimulatorState`, at ``app[STATE]``). Signed webhook deliveries and the
+simulator-only control endpoints under ``/_simulator``: `debtkit_getbill.simulator.webhooks`.
 
 Behaviour where GetBill's docs are silent (the adapter assumes the same):
 - Rate limits are counted per OAuth client in two sliding windows, ``read`` (GET) and

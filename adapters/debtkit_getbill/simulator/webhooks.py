@@ -129,8 +129,9 @@ class WebhookSender:
 
     async def idle(self) -> None:
         """Return once every queued delivery has succeeded or used up its attempts."""
-        if self._queue is not None:
-            await self._queue.join()
+        queue = self._queue
+        if queue is not None:
+            await queue.join()
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -138,10 +139,15 @@ class WebhookSender:
         self._worker = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Stop delivering; what is still queued is dropped, so `idle()` never hangs."""
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
+        queue, self._queue = self._queue, None
+        while queue is not None and not queue.empty():
+            queue.get_nowait()
+            queue.task_done()
         if self._session is not None:
             await self._session.close()
             self._session = None

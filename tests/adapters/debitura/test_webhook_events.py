@@ -207,3 +207,21 @@ def test_test_header_marks_a_test_event() -> None:
     headers = {"X-Debitura-Signature": sign(BODY), "x-debitura-test": "true"}
     assert parse(BODY, headers).test is True
     assert parse(BODY, {"X-Debitura-Signature": sign(BODY)}).test is False
+
+
+def test_case_updated_to_closed_uses_a_close_code_when_one_rides_along() -> None:
+    data = {"caseId": "c1", "oldLifecycle": "Active", "newLifecycle": "Closed", "closeCode": "Paid"}
+    body = delivery("case.updated", data)
+    assert parse(body, {"X-Debitura-Signature": sign(body)}).new_status is CaseStatus.PAID
+
+
+def test_the_timestamp_is_signed_exactly_as_sent() -> None:
+    digest = hmac.new(base64.b64decode(SECRET), f"00{NOW}.".encode() + BODY, hashlib.sha256)
+    header = f"t=00{NOW},v1={digest.hexdigest()}"
+    assert parse(BODY, {"X-Debitura-Signature": header}).event_id == "evt_abc123"
+
+
+def test_an_absurdly_long_timestamp_is_a_malformed_header() -> None:
+    with pytest.raises(WebhookSignatureError) as caught:
+        parse(BODY, {"X-Debitura-Signature": f"t={'9' * 400},v1={'0' * 64}"})
+    assert caught.value.reason == "malformed_signature_header"
