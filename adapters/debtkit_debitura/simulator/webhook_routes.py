@@ -183,6 +183,19 @@ class _Routes:
         rows.sort(key=lambda d: d.created, reverse=True)
         return json_reply([d.dto() for d in rows])
 
+    async def replay_since(self, request: web.Request) -> web.Response:
+        """The deprecated ``POST /webhooks/{id}/replay``: accepted, and replays nothing (the
+        fact sheet: "deprecated and does nothing useful"); use the per-event replay."""
+        found = self._subscription(request)
+        if isinstance(found, web.Response):
+            return found
+        body = await read_object(request)
+        if isinstance(body, web.Response):
+            return body
+        if not isinstance(body.get("sinceUtc"), str) or not _normal_time(body["sinceUtc"]):
+            return api_error(400, "InvalidRequest", "sinceUtc must be an ISO 8601 date-time")
+        return json_reply({"eventsReplayed": 0})
+
     async def replay(self, request: web.Request) -> web.Response:
         key = guid(request.match_info["id"])
         delivery = next((d for d in self.hub.log if d.id == key), None)
@@ -238,6 +251,8 @@ def register(
     app.router.add_post("/webhooks/events/{id}/replay", routes.replay)
     app.router.add_post(r"/webhooks/{id:[^/:]+}/test", routes.test)
     app.router.add_post(r"/webhooks/{id:[^/:]+}:test", routes.test)
+    app.router.add_post(r"/webhooks/{id:[^/:]+}/replay", routes.replay_since)
+    app.router.add_post(r"/webhooks/{id:[^/:]+}:replay", routes.replay_since)
     app.router.add_get("/webhooks/{id}", routes.get)
     app.router.add_patch("/webhooks/{id}", routes.update)
     app.router.add_delete("/webhooks/{id}", routes.delete)

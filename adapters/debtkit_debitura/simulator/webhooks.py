@@ -189,7 +189,12 @@ class WebhookHub:
         self._start(delivery, replay=True)
 
     def _start(self, delivery: Delivery, *, replay: bool) -> None:
-        task = asyncio.get_running_loop().create_task(self._deliver(delivery, replay=replay))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a case seeded outside the server: logged, never sent
+            delivery.last_error = "not sent: no event loop running"
+            return
+        task = loop.create_task(self._deliver(delivery, replay=replay))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

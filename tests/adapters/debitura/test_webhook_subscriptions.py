@@ -210,3 +210,13 @@ async def test_the_event_log_reads_only_rows_since_the_given_time(
     assert future == []
     query = [r.query for r in fast_sim.state.requests if r.path == "/webhooks/events"]
     assert "since=2000-01-01T00:00:00Z" in query[0]
+
+
+async def test_the_deprecated_subscription_replay_is_accepted_and_replays_nothing(
+    sim: RunningSimulator,
+) -> None:
+    async with sim.connect() as client:
+        created = await client.webhooks.create("https://a.example.com/h", ["case.created"])
+    path = f"webhooks/{created.id}/replay"
+    answer = await call(sim.base_url, "POST", path, {"sinceUtc": "2024-01-01T00:00:00Z"})
+    assert (answer.status, answer.body) == (200, {"eventsReplayed": 0})
