@@ -9,13 +9,17 @@ statuses only: no debtor data is ever written here.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import attrs
 
-__all__ = ["CaseSnapshot", "SnapshotStore"]
+from debtkit.errors import ConfigurationError, DebtkitError
+
+__all__ = ["CaseSnapshot", "SnapshotStore", "SnapshotStoreError"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
@@ -36,6 +40,25 @@ CREATE TABLE IF NOT EXISTS payments (
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class SnapshotStoreError(DebtkitError):
+    """The snapshot file could not be read or written (disk full, locked, corrupted)."""
+
+
+def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    @functools.wraps(method)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise SnapshotStoreError(f"snapshot store: {exc}") from None
+
+    return run
+
+
 @attrs.frozen
 class CaseSnapshot:
     """A case as the last acknowledged sync saw it; `version` counts its recorded changes."""
@@ -51,10 +74,13 @@ class SnapshotStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot open the snapshot store {self.path}: {exc}") from None
 
     def __repr__(self) -> str:
         return f"SnapshotStore({self.path!r})"
@@ -76,6 +102,7 @@ class SnapshotStore:
 
     # -- cases -----------------------------------------------------------------------------
 
+    @_guarded
     def cases(self, provider: str, case_ids: Iterable[str]) -> dict[str, CaseSnapshot]:
         """The snapshots of those of `case_ids` that have one."""
         wanted = list(dict.fromkeys(case_ids))
@@ -92,6 +119,7 @@ class SnapshotStore:
                 found[case_id] = CaseSnapshot(case_id, status, provider_status, version)
         return found
 
+    @_guarded
     def case_count(self, provider: str) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM cases WHERE provider = ?", (provider,))
         return int(row.fetchone()[0])
@@ -99,6 +127,7 @@ class SnapshotStore:
     def record_case(self, provider: str, snapshot: CaseSnapshot) -> None:
         self.record_cases(provider, [snapshot])
 
+    @_guarded
     def record_cases(self, provider: str, snapshots: Iterable[CaseSnapshot]) -> None:
         """Store these snapshots in one transaction."""
         rows = [(provider, s.case_id, s.status, s.provider_status, s.version) for s in snapshots]
@@ -114,10 +143,12 @@ class SnapshotStore:
 
     # -- payments --------------------------------------------------------------------------
 
+    @_guarded
     def payment_ids(self, provider: str) -> set[str]:
         rows = self._db.execute("SELECT payment_id FROM payments WHERE provider = ?", (provider,))
         return {row[0] for row in rows}
 
+    @_guarded
     def record_payment(self, provider: str, payment_id: str, case_id: str | None) -> None:
         with self._db:
             self._db.execute("BEGIN")
@@ -126,6 +157,7 @@ class SnapshotStore:
                 (provider, payment_id, case_id),
             )
 
+    @_guarded
     def forget_payment(self, provider: str, payment_id: str) -> None:
         with self._db:
             self._db.execute("BEGIN")

@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+from debtkit.errors import ConfigurationError, DebtkitError
 from debtkit.events import CaseEvent, EventType, Payment
 from debtkit.events.snapshots import SnapshotStore
 from debtkit.events.sync import ChangeFeed
@@ -232,3 +233,15 @@ async def test_a_sync_cancelled_while_reading_loses_nothing(state: Path) -> None
         await task
     handled.extend(e.event_id for e in await drain(provider.feed(state)))
     assert len(handled) == len(set(handled)) == 30  # 300 cases, every tenth changed
+
+
+def test_an_unopenable_snapshot_file_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError):
+        SnapshotStore(tmp_path / "missing-directory" / "s.sqlite")
+
+
+def test_a_corrupted_snapshot_file_is_a_debtkit_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DebtkitError):
+        SnapshotStore(path)
