@@ -42,7 +42,7 @@ __all__ = ["ChangeFeed"]
 
 logger = logging.getLogger("debtkit.events.sync")
 
-_PAGE = 100  # cases compared per store query
+_PAGE = 500  # cases compared per store query
 
 
 class ChangeFeed:

@@ -205,16 +205,17 @@ async def test_the_snapshot_file_holds_no_debtor_data(state: Path) -> None:
 
 
 async def test_a_sync_cancelled_while_reading_loses_nothing(state: Path) -> None:
-    provider = FakeProvider(300)
+    provider = FakeProvider(1000)
     await drain(provider.feed(state))
     provider.change_hundred()
-    gate, first_page_handled = asyncio.Event(), asyncio.Event()
+    gate, reached = asyncio.Event(), asyncio.Event()
     handled: list[str] = []
 
     async def slow_cases() -> AsyncIterator[Case]:
         for n, case in enumerate(list(provider.cases.values())):
-            if n == 150:
-                await gate.wait()  # the second half of the listing never comes
+            if n == 750:
+                reached.set()
+                await gate.wait()  # the rest of the listing never comes
             yield case
 
     async def consume() -> None:
@@ -222,17 +223,14 @@ async def test_a_sync_cancelled_while_reading_loses_nothing(state: Path) -> None
         async with feed:
             async for event in feed:
                 handled.append(event.event_id)
-                if len(handled) == 10:  # the first page's ten changes; the second never ends
-                    first_page_handled.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.wait_for(first_page_handled.wait(), 30)
-    await asyncio.sleep(0.01)  # let the consumer ask for the next event and block there
+    await asyncio.wait_for(reached.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     handled.extend(e.event_id for e in await drain(provider.feed(state)))
-    assert len(handled) == len(set(handled)) == 30  # 300 cases, every tenth changed
+    assert len(handled) == len(set(handled)) == 100
 
 
 def test_an_unopenable_snapshot_file_is_a_configuration_error(tmp_path: Path) -> None:
