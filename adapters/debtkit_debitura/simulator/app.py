@@ -431,7 +431,8 @@ def create_app(
     """The simulated API. Its `SimulatorState` is ``app[STATE]``.
 
     Webhooks, payments, tasks and the test endpoints live in their own modules
-    (`simulator.webhooks`, `.payments`, `.testmode`). `allow_insecure_webhook_urls` accepts
+    (`simulator.webhooks` and `.webhook_routes`, `.payments`, `.testmode`); each
+    ``register(app, state, ...)`` adds its routes. `allow_insecure_webhook_urls` accepts
     http and loopback subscription URLs, which Debitura refuses: a simulator and the
     receivers a test subscribes both run on loopback over plain HTTP.
 
