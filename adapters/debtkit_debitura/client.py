@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from debtkit.client import BaseClient
@@ -22,6 +23,8 @@ from debtkit.errors import (
     Problem,
     ValidationError,
 )
+from debtkit.events.snapshots import SnapshotStore
+from debtkit.events.sync import ChangeFeed
 from debtkit.exactly_once import is_ambiguous
 from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
@@ -34,6 +37,11 @@ from debtkit_debitura.mapping import (
     lifecycle_name,
     preview_request,
 )
+from debtkit_debitura.payments import Payments
+from debtkit_debitura.sync import changes
+from debtkit_debitura.tasks import Tasks
+from debtkit_debitura.testmode import TestMode
+from debtkit_debitura.webhooks import Webhooks
 from debtkit_debitura.wire import CreditorProfile, PreviewResult
 
 __all__ = ["IDEMPOTENCY_KEY_MAX", "MAX_PAGE_SIZE", "SORT_FIELDS", "DebituraClient"]
@@ -74,6 +82,10 @@ class DebituraClient(BaseClient):
         relax: Collection[str] = (),
     ) -> None:
         super().__init__(transport, rules, relax=relax)
+        self.webhooks = Webhooks(transport)
+        self.payments = Payments(transport)
+        self.tasks = Tasks(transport)
+        self.test_mode = TestMode(transport)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -210,6 +222,12 @@ class DebituraClient(BaseClient):
                     yield case
 
         return walk()
+
+    def changes(
+        self, store: SnapshotStore | str | Path, *, payments: bool = True, **options: Any
+    ) -> ChangeFeed:
+        """Events since the last sync into `store`; see `debtkit_debitura.sync.changes`."""
+        return changes(self, store, payments=payments, **options)
 
 
 def _path(prefix: str, value: str, name: str = "provider_id") -> str:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,8 @@ from debtkit import (
 )
 from debtkit.client import BaseClient
 from debtkit.errors import CredentialsUnavailableError
+from debtkit.events.snapshots import SnapshotStore
+from debtkit.events.sync import ChangeFeed
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
@@ -46,6 +49,7 @@ from debtkit_getbill.errors import (
     rate_observation,
 )
 from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.sync import changes
 from debtkit_getbill.update import update_body
 from debtkit_getbill.wire import PENDING, debt_payload, unstructure
 
@@ -175,6 +179,10 @@ class GetBillClient(BaseClient):
         # never stand in for "could not read", or a lookup would send a debt again.
         cases, pages = list_page(response)
         return Page(cases, number < pages)
+
+    def changes(self, store: SnapshotStore | str | Path, **options: Any) -> ChangeFeed:
+        """Events since the last sync into `store`; see `debtkit_getbill.sync.changes`."""
+        return changes(self, store, **options)
 
     async def find(self, creditor_reference: str) -> Case | None:
         """The debt whose ``internal_id`` is exactly `creditor_reference`, or None.

@@ -1,4 +1,4 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo, listen.
+"""The `debtkit` command line: validate, import, export, simulate, demo, listen, sync.
 
 Exit codes: 0 all good; 1 some debt invalid or not created; 2 a debtkit error (bad
 arguments, credentials, a refused ledger, an unreadable file...) on one line; 3 an unexpected
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from debtkit.cli import commands, listen
+from debtkit.cli import sync as sync_command
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
 
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
     demo.add_argument("--time-scale", type=float, default=3600.0)
     listen.add_parser(sub)
+    sync_command.add_parser(sub)
     return parser
 
 
@@ -108,6 +110,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.simulate(args, registry)
         if args.command == "listen":
             return listen.listen(args, registry)
+        if args.command == "sync":
+            return sync_command.sync(args, registry)
         from debtkit.cli.demo import demo
 
         return demo(registry, args.time_scale)

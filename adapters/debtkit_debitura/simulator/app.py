@@ -43,7 +43,8 @@ from debtkit import jsonutil
 from debtkit.plugin import RateLimit
 from debtkit.simulator import CREDENTIALS, Faults, fault_middleware
 from debtkit_debitura.mapping import LIFECYCLES, lifecycle_name
-from debtkit_debitura.simulator import payloads
+from debtkit_debitura.simulator import payloads, testmode, webhook_routes
+from debtkit_debitura.simulator import payments as payment_routes
 from debtkit_debitura.simulator.checks import check_create, check_preview, resolve_country
 from debtkit_debitura.simulator.state import (
     CONTRACT_ERRORS,
@@ -226,7 +227,8 @@ class _Api:
             pending_signing=bool(unsigned),
             division=division,
         )
-        state.add_case(record, state.debtor_id(record["debtor"]))
+        tag = body.get("tag") if isinstance(body.get("tag"), str) else None
+        state.add_case(record, state.debtor_id(record["debtor"]), tag)
         return 200, record
 
     # -- POST /cases/preview -----------------------------------------------------------------
@@ -423,8 +425,16 @@ def create_app(
     today: Callable[[], dt.date] = utc_today,
     clock: Callable[[], float] = time.time,
     middlewares: Sequence[Middleware] = (),
+    allow_insecure_webhook_urls: bool = True,
+    webhook_retry_delays: Sequence[float] = (1.0, 5.0, 30.0),
 ) -> web.Application:
     """The simulated API. Its `SimulatorState` is ``app[STATE]``.
+
+    Webhooks, payments, tasks and the test endpoints live in their own modules
+    (`simulator.webhooks` and `.webhook_routes`, `.payments`, `.testmode`); each
+    ``register(app, state, ...)`` adds its routes. `allow_insecure_webhook_urls` accepts
+    http and loopback subscription URLs, which Debitura refuses: a simulator and the
+    receivers a test subscribes both run on loopback over plain HTTP.
 
     `middlewares` are installed outermost (a test can record the traffic with one);
     `faults` apply to every path, or only to the methods in `fault_methods`.
@@ -464,4 +474,12 @@ def create_app(
     app.router.add_post("/cases", api.create)
     app.router.add_get("/cases", api.list_cases)
     app.router.add_get("/me", api.me)
+    payments, tasks = payment_routes.register(app, state)
+    hub = webhook_routes.register(
+        app,
+        state,
+        allow_insecure_urls=allow_insecure_webhook_urls,
+        retry_delays=webhook_retry_delays,
+    )
+    testmode.register(app, state, hub, payments, tasks)
     return app

@@ -66,6 +66,7 @@ class StoredCase:
     invoice: dict[str, Any]  # the InvoiceDto, exactly as served
     debtor_id: str
     sequence: int
+    tag: str | None = None  # POST /cases "tag" (test cases; DELETE /test/cases?tag= uses it)
 
 
 @attrs.frozen
@@ -88,8 +89,11 @@ class SimulatorState:
     cases: dict[str, StoredCase] = attrs.field(factory=dict)
     idempotency: dict[tuple[str, str], StoredResponse] = attrs.field(factory=dict)
     requests: list[LoggedRequest] = attrs.field(factory=list)
+    # Called with each case just created (the webhook hub fires case.created from here).
+    case_listeners: list[Callable[[StoredCase], object]] = attrs.field(factory=list)
     _limiters: dict[str | None, tuple[WindowLimiter, ...]] = attrs.field(factory=dict)
     _debtors: dict[tuple[str, str, str], str] = attrs.field(factory=dict)
+    _sequence: int = 0  # creation order survives deleted (test) cases
 
     # -- rate limits (per API key; unauthenticated requests share one bucket) ---------------
 
@@ -137,9 +141,14 @@ class SimulatorState:
         )
         return self._debtors.setdefault(key, str(uuid.uuid4()))
 
-    def add_case(self, invoice: dict[str, Any], debtor_id: str) -> StoredCase:
-        stored = StoredCase(invoice, debtor_id, len(self.cases))
+    def add_case(
+        self, invoice: dict[str, Any], debtor_id: str, tag: str | None = None
+    ) -> StoredCase:
+        stored = StoredCase(invoice, debtor_id, self._sequence, tag)
+        self._sequence += 1
         self.cases[str(invoice["id"])] = stored
+        for listener in self.case_listeners:
+            listener(stored)
         return stored
 
     def set_lifecycle(self, case_id: str, lifecycle: str, close_code: str | None = None) -> None:

@@ -13,6 +13,7 @@ from debtkit import Address, BusinessRuleError, DuplicateError
 from debtkit.jsonutil import dumps
 from tests.adapters.debitura.conftest import TODAY
 from tests.adapters.debitura.contract import Exchange, SpecContract
+from tests.adapters.debitura.webhook_sink import call
 from tests.conftest import make_full_debt
 
 
@@ -67,4 +68,75 @@ async def test_every_exchange_of_a_full_session_matches_the_document(
     # two list pages of one case each, and the duplicate's lookup of the case it names
     assert len(exchanges) == 13
     assert {e.status for e in exchanges} == {200, 400, 404, 422}
+    assert spec_contract.check_all(exchanges) == []
+
+
+def test_contract_flags_a_webhook_subscription_with_an_unknown_field(
+    spec_contract: SpecContract,
+) -> None:
+    body = {"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "url": "https://x", "secretHint": "ab"}
+    assert spec_contract.response_errors("GET", "/webhooks/x", 200, json.dumps(body))
+
+
+def test_contract_flags_a_payment_without_its_invoice(spec_contract: SpecContract) -> None:
+    payment = {"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "currency": "EUR", "method": "x"}
+    assert spec_contract.response_errors("GET", "/Payments/x", 200, json.dumps(payment))
+
+
+def test_contract_flags_a_body_on_a_test_endpoint_404(spec_contract: SpecContract) -> None:
+    assert spec_contract.response_errors("POST", "/test/cases/x/advance", 404, '{"error": "x"}')
+
+
+async def test_every_events_operation_is_exercised_within_the_document(
+    sim_factory: Any, spec_contract: SpecContract, exchanges: list[Exchange]
+) -> None:
+    sim = await sim_factory()
+    case_id = ""
+    async with sim.connect() as client:
+        case = await client.create(make_full_debt(), is_test=True)
+        case_id = case.provider_id
+        # port 9 (discard) on loopback: nothing listens, and nothing leaves the machine
+        hook = await client.webhooks.create("http://127.0.0.1:9/x", ["case.closed"])
+        await client.webhooks.list()
+        await client.webhooks.get(hook.id)
+        await client.webhooks.update(hook.id, active=False)
+        await client.webhooks.test(hook.id)  # nobody listens there: a failed test result
+        await call(
+            sim.base_url,
+            "POST",
+            f"test/cases/{case_id}/advance",
+            {"to": "Closed:Paid", "amount": 5},
+        )
+        fire = {"event": "case.closed", "caseId": case_id}
+        await call(sim.base_url, "POST", "test/webhooks/fire", fire)
+        [payment] = await client.payments.for_case(case_id)
+        await client.payments.get(payment.payment_id)
+        _ = [p async for p in client.payments.list()]
+        _ = [t async for t in client.tasks.list()]
+        await client.tasks.for_case(case_id)
+        await client.webhooks.events(case_id)
+        await call(sim.base_url, "POST", f"webhooks/events/{case_id}/replay")  # no such event
+        await client.webhooks.delete(hook.id)
+        await call(sim.base_url, "DELETE", f"test/cases/{case_id}")
+        await call(sim.base_url, "DELETE", "test/cases?tag=none")
+    templates = {(e.method, spec_contract.operation(e.method, e.path)[0]) for e in exchanges}
+    assert templates >= {
+        ("POST", "/webhooks"),
+        ("GET", "/webhooks"),
+        ("GET", "/webhooks/{id}"),
+        ("PATCH", "/webhooks/{id}"),
+        ("DELETE", "/webhooks/{id}"),
+        ("POST", "/webhooks/{id}/test"),
+        ("GET", "/webhooks/events"),
+        ("POST", "/webhooks/events/{id}/replay"),
+        ("POST", "/test/cases/{id}/advance"),
+        ("POST", "/test/webhooks/fire"),
+        ("DELETE", "/test/cases/{id}"),
+        ("DELETE", "/test/cases"),
+        ("GET", "/cases/{id}/payments"),
+        ("GET", "/Payments/{id}"),
+        ("GET", "/Payments"),
+        ("GET", "/tasks"),
+        ("GET", "/cases/{id}/tasks"),
+    }
     assert spec_contract.check_all(exchanges) == []
