@@ -200,9 +200,10 @@ class _Run:
         self.ledger.record(
             self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
         )
-        # A rebuilt ledger cannot tell when the lost one's run sent a debt it has not seen
-        # settle: look it up first, over the provider's whole history (sent_at 0).
-        unseen = previous is None or previous.state is LedgerState.QUEUED
+        # A rebuilt ledger cannot tell whether the lost one's run created a debt it has not
+        # seen looked up (new, queued, or refused locally before any lookup): look it up
+        # first, over the provider's whole history (sent_at 0).
+        unseen = previous is None or previous.state in (LedgerState.QUEUED, LedgerState.INVALID)
         return _Item(index, checked.debt, digest, unseen and self.ledger.rebuilt_after_loss)
 
     async def send(self, items: list[_Item]) -> list[BulkResult]:

@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--ledger-lost",
         action="store_true",
-        help="the ledger of an earlier run is gone or damaged: rebuild it, looking every debt"
-        " up at the provider before sending it",
+        help="the ledger of an earlier run is gone or empty (move a damaged one aside first):"
+        " rebuild it, looking every debt up at the provider before sending it",
     )
     run.add_argument(
         "--results-include-case",

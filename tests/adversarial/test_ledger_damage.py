@@ -191,3 +191,32 @@ async def test_holder_killed_with_sigkill_releases_the_ledger(source: Path, simu
     assert code == 0, output[-2000:]
     assert "already_created" in output
     assert_each_exactly_once(source, simulator)
+
+
+async def test_reconciling_run_killed_then_rerun_without_the_flag_creates_none_twice(
+    source: Path, simulator: Any
+) -> None:
+    await killed_mid_run(source, simulator)
+    created_by_the_lost_run = settled(ledger_of(source))
+    damage(ledger_of(source), "truncated")
+    reconciling = await start(source, simulator, "--ledger-lost")
+    for _ in range(3000):  # until it has admitted debts, before it has looked them all up
+        if rows(ledger_of(source)) >= 10:
+            break
+        await asyncio.sleep(0.01)
+    reconciling.send_signal(signal.SIGKILL)
+    await reconciling.wait()
+    # Killed while debts the lost run created were still only queued in the rebuilt ledger:
+    assert settled(ledger_of(source)) < created_by_the_lost_run
+
+    code, output = await run(source, simulator)  # no flag: the rebuilt ledger still looks up
+    assert code == 0, output[-2000:]
+    assert_each_exactly_once(source, simulator)
+
+
+def rows(ledger: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM debts").fetchone()[0])
+    except sqlite3.Error:
+        return 0

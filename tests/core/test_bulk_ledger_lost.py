@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import attrs
 import pytest
 
 from debtkit import Debt
@@ -76,3 +77,16 @@ async def test_a_reconciling_run_stopped_early_still_looks_up_on_rerun(tmp_path:
 async def test_the_flag_with_an_open_ledger_is_a_configuration_error(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.sqlite") as ledger, pytest.raises(ConfigurationError):
         await run(FakeProvider(), debts(1), ledger=ledger, ledger_lost=True)
+
+
+async def test_a_debt_refused_locally_after_the_loss_is_looked_up_once_fixed(
+    tmp_path: Path,
+) -> None:
+    provider, batch, path = FakeProvider(), debts(2), tmp_path / "l.sqlite"
+    await lost_after_first_half(provider, batch, path)  # the lost run created batch[0]
+    broken = attrs.evolve(batch[0], currency="EUX")
+    (refused,) = await run(provider, [broken], ledger=path, ledger_lost=True)
+    assert refused.outcome is Outcome.INVALID
+    (fixed,) = await run(provider, [batch[0]], ledger=path)
+    assert fixed.outcome is Outcome.ALREADY_CREATED
+    assert provider.create_calls == []
