@@ -493,7 +493,7 @@ def create_app(
     *,
     client_id: str = DEFAULT_CLIENT_ID,
     client_secret: str = DEFAULT_CLIENT_SECRET,
-    scopes: frozenset[str] | tuple[str, ...] = ("debts:read", "debts:write"),
+    scopes: frozenset[str] | tuple[str, ...] | None = None,
     clients: Mapping[str, ClientConfig] | None = None,
     token_ttl: float = 3600.0,
     write_limit: int = 500,
@@ -508,6 +508,7 @@ def create_app(
     """A fresh simulator with its own state.
 
     - `client_id`/`client_secret`/`scopes`: the OAuth client it knows (more in `clients`);
+      by default it holds every documented scope;
     - `token_ttl`: access token lifetime in seconds (real seconds, not scaled);
     - `write_limit`, `read_limit` per `window` seconds, compressed by `time_scale` (3600 turns
       the documented hour into one second);
@@ -515,7 +516,10 @@ def create_app(
     - `faults`: latency and failure injection (`debtkit.simulator.Faults`);
     - `clock`: epoch seconds, for tokens, windows and import dates (inject one in tests).
     """
-    known = {client_id: ClientConfig(client_secret, frozenset(scopes))}
+    from debtkit_getbill.simulator.extras import ALL_SCOPES, register
+
+    held = frozenset(ALL_SCOPES if scopes is None else scopes)  # default: every documented one
+    known = {client_id: ClientConfig(client_secret, held)}
     known.update(clients or {})
     limits = {
         "write": RateLimit("write", write_limit, window, window_kind, frozenset({"write"})),
@@ -542,4 +546,5 @@ def create_app(
     app.router.add_get(f"{API_PREFIX}/debts/{{debt_id}}", _get)
     app.router.add_put(f"{API_PREFIX}/debts/{{debt_id}}", _update)
     app.router.add_delete(f"{API_PREFIX}/debts/{{debt_id}}", _delete)
+    register(app, state)  # followups, debtors, creditors, company, reports
     return app
