@@ -1,4 +1,4 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo."""
+"""The `debtkit` command line: validate, import, export, simulate, credits, followups, demo."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from debtkit.cli import commands
+from debtkit.cli import commands, provider_commands
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
 
@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
     run.add_argument(
+        "--refuse-over-credits",
+        action="store_true",
+        help="refuse when the cost estimate exceeds the provider's credit balance (GetBill)",
+    )
+    run.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
@@ -66,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         "--time-scale", type=float, default=1.0, help="3600 makes an hour last 1s"
     )
 
+    provider_commands.add_parsers(sub, _connection)
+
     demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
     demo.add_argument("--time-scale", type=float, default=3600.0)
     return parser
@@ -83,6 +90,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.export(args, registry)
         if args.command == "simulate":
             return commands.simulate(args, registry)
+        if args.command in provider_commands.COMMANDS:
+            return provider_commands.COMMANDS[args.command](args, registry)
         from debtkit.cli.demo import demo
 
         return demo(registry, args.time_scale)
