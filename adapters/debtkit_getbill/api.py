@@ -22,10 +22,19 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from debtkit import AuthenticationError, ConfigurationError, Problem, ValidationError
+import attrs
+
+from debtkit import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    Problem,
+    ValidationError,
+)
 from debtkit.paging import Page, paginate
 from debtkit.transport import Params, Request, Response, Transport
 from debtkit_getbill.auth import GetBillAuth
+from debtkit_getbill.errors import NEUTRAL_PATHS
 from debtkit_getbill.models import structure
 
 __all__ = ["PAGE_SIZE", "ResourceApi", "segment"]
@@ -55,12 +64,23 @@ def _unwrap(body: Any) -> Any:
 class ResourceApi:
     """One family's view of the client's transport, asking for `scope` where needed."""
 
-    def __init__(self, transport: Transport, scope: str) -> None:
+    def __init__(
+        self, transport: Transport, scope: str, fields: Mapping[str, str] | None = None
+    ) -> None:
         self.transport = transport
         self.scope = scope
         self._own_auth = _scoped_auth(transport, scope)
+        self._fields = fields  # wire name -> our name, for the paths of field problems
 
     async def send(self, request: Request) -> Response:
+        try:
+            return await self._send(request)
+        except BadRequestError as error:
+            if self._fields is None or type(error) is not BadRequestError:
+                raise
+            raise _renamed(error, self._fields) from None
+
+    async def _send(self, request: Request) -> Response:
         auth = self._own_auth
         if auth is None:
             return await self.transport.request(request)
@@ -113,6 +133,29 @@ class ResourceApi:
             return Page(tuple(parse(record) for record in records), has_more)
 
         return paginate(fetch, key=key)
+
+
+_WIRE_NAMES = {path: field for field, path in NEUTRAL_PATHS.items()}
+
+
+def _renamed(error: BadRequestError, fields: Mapping[str, str]) -> BadRequestError:
+    """The error with field problems named after this family's fields, not a debt's (the
+    adapter's parser reads every field name as a debt field: ``email`` -> debtor.email)."""
+    problems = []
+    for problem in error.problems:
+        wire = _WIRE_NAMES.get(problem.path, problem.path)
+        problems.append(attrs.evolve(problem, path=fields.get(wire, wire)))
+    return BadRequestError(
+        error.message,
+        provider=error.provider,
+        method=error.method,
+        path=error.path,
+        status=error.status,
+        request_id=error.request_id,
+        problems=problems,
+        body=error.body,
+        headers=error.headers,
+    )
 
 
 def _with_headers(request: Request, headers: Mapping[str, str]) -> Request:

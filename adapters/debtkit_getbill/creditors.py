@@ -83,7 +83,8 @@ class Creditors:
 
     def __init__(self, transport: Transport) -> None:
         self._read = ResourceApi(transport, "creditors:read")
-        self._write = ResourceApi(transport, "creditors:write")
+        wire_names = {wire: name for name, wire in CREDITOR_FIELDS.items()}
+        self._write = ResourceApi(transport, "creditors:write", wire_names)
         self._debts = ResourceApi(transport, "debts:read")
 
     def list(self) -> AsyncIterator[Creditor]:

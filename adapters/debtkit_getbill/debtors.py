@@ -95,7 +95,8 @@ class Debtors:
 
     def __init__(self, transport: Transport) -> None:
         self._read = ResourceApi(transport, "debtors:read")
-        self._write = ResourceApi(transport, "debtors:write")
+        wire_names = {wire: name for name, wire in DEBTOR_FIELDS.items()}
+        self._write = ResourceApi(transport, "debtors:write", wire_names)
         self._debts = ResourceApi(transport, "debts:read")
 
     def list(self) -> AsyncIterator[Debtor]:

@@ -153,7 +153,8 @@ class Followups:
 
     def __init__(self, transport: Transport) -> None:
         self._read = ResourceApi(transport, READ_SCOPE)
-        self._write = ResourceApi(transport, WRITE_SCOPE)
+        fields = {name: name for name in (*WRITABLE_FIELDS, "debt_id")}
+        self._write = ResourceApi(transport, WRITE_SCOPE, fields)
 
     def list(
         self,
