@@ -28,6 +28,7 @@ from debtkit import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    PermissionDeniedError,
     Problem,
     ValidationError,
 )
@@ -84,15 +85,30 @@ class ResourceApi:
         auth = self._own_auth
         if auth is None:
             return await self.transport.request(request)
-        scoped = _with_headers(request, await auth.headers(self.transport))
+        scoped = _with_headers(request, await self._headers(auth))
         try:
             return await self.transport.request(scoped)
         except AuthenticationError:  # the token was refused: renew it once, as the core does
             if not await auth.renew(self.transport):
                 raise
-            return await self.transport.request(
-                _with_headers(request, await auth.headers(self.transport))
-            )
+            return await self.transport.request(_with_headers(request, await self._headers(auth)))
+
+    async def _headers(self, auth: GetBillAuth) -> Mapping[str, str]:
+        try:
+            return await auth.headers(self.transport)
+        except BadRequestError as error:
+            body = error.body if isinstance(error.body, Mapping) else {}
+            if body.get("error") != "invalid_scope":
+                raise
+            # OAuth's answer when the client holds none of the scopes asked for.
+            raise PermissionDeniedError(
+                f"the OAuth client may not use scope {self.scope!r}",
+                provider=error.provider,
+                method=error.method,
+                path=error.path,
+                status=403,
+                request_id=error.request_id,
+            ) from None
 
     async def get(self, path: str, params: Params | None = None) -> Response:
         return await self.send(Request("GET", path, params=params))

@@ -101,7 +101,7 @@ async def _file(request: web.Request) -> web.Response:
     report_id, expires = found
     if extras.debts.clock() >= expires:
         return web.Response(status=403, text="Request has expired")
-    del extras.downloads[request.match_info["token"]]  # single use
+    extras.downloads[request.match_info["token"]] = (report_id, float("-inf"))  # single use
     record = extras.reports.get(report_id)
     content = extras.files.get(report_id, b"")
     mime = record["mime_type"] if record else "application/octet-stream"
