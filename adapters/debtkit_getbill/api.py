@@ -132,7 +132,12 @@ class ResourceApi:
         params: Mapping[str, str] | None = None,
         key: Callable[[T], Any] | None = None,
     ) -> AsyncIterator[T]:
-        """Every item of a paginated listing, 100 per page, each once (by `key`)."""
+        """Every item of a paginated listing, 100 per page, each once (by `key`).
+
+        A page bringing no item not seen before ends the walk: a server that keeps repeating
+        a page (or announces a billion pages) would otherwise be read forever.
+        """
+        seen: set[Any] = set()
 
         async def fetch(number: int) -> Page[T]:
             query: dict[str, str | int] = {**(params or {}), "page": number, "limit": PAGE_SIZE}
@@ -146,7 +151,12 @@ class ResourceApi:
                 has_more = number < pagination["pages"]
             else:  # no usable pagination block: a full page suggests more
                 has_more = len(records) >= PAGE_SIZE
-            return Page(tuple(parse(record) for record in records), has_more)
+            items = tuple(parse(record) for record in records)
+            if key is not None:
+                fresh = {key(item) for item in items} - seen
+                seen.update(fresh)
+                has_more = has_more and bool(fresh)
+            return Page(items, has_more)
 
         return paginate(fetch, key=key)
 

@@ -127,15 +127,31 @@ class Followup:
         return vocabulary(FollowupDirection, self.direction_raw)
 
 
+_TIMES = frozenset({"call_date", "scheduled_at"})
+
+
 def _wire(name: str, value: Any) -> Any:
+    """A field's JSON value; `ConfigurationError` for a value of the wrong kind."""
+    if value is None:
+        return None
     if isinstance(value, Vocabulary):
         if value.value == "unknown":
             raise ConfigurationError(f"followup {name}: UNKNOWN is not a value to send")
         return value.value
-    if isinstance(value, dt.datetime):
+    if name in _TIMES and isinstance(value, dt.datetime):
         if value.tzinfo is None:  # GetBill takes ISO-8601; a naive time names no instant
             raise ConfigurationError(f"followup {name} must be timezone-aware")
         return value.isoformat()
+    if name == "duration_ms":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigurationError("followup duration_ms must be an int")
+        return value
+    if name == "is_retry":
+        if not isinstance(value, bool):
+            raise ConfigurationError("followup is_retry must be a bool")
+        return value
+    if not isinstance(value, str):
+        raise ConfigurationError(f"followup {name} must be a string")
     return value
 
 
@@ -164,10 +180,12 @@ class Followups:
         **criteria: str,
     ) -> AsyncIterator[Followup]:
         """Every followup of the company matching the filters, each once."""
-        params = {name: str(_wire(name, value)) for name, value in criteria.items()}
-        for name, value in (("status", status), ("type", type)):
+        params: dict[str, str] = {}
+        for name, value in {**criteria, "status": status, "type": type}.items():
+            if isinstance(value, (dt.date, dt.datetime)):
+                value = value.isoformat()
             if value is not None:
-                params[name] = str(_wire(name, value))
+                params[name] = _wire(name, value)
         return self._read.pages("followups", _followup, params, key=_key)
 
     async def get(self, followup_id: str) -> Followup:

@@ -95,6 +95,8 @@ class Reports:
         self._api = ResourceApi(transport, "reports:read")
 
     def list(self, *, type: str | None = None) -> AsyncIterator[Report]:
+        if type is not None and not isinstance(type, str):
+            raise ConfigurationError("report type must be a string")
         params = {"type": type} if type is not None else None
         return self._api.pages("reports", _report, params, key=lambda r: r.id)
 
@@ -116,9 +118,13 @@ class Reports:
         chunk_size: int = CHUNK_SIZE,
     ) -> Path:
         """Stream the report's file to `path` (replaced only when complete); its path."""
-        if max_bytes < 1 or chunk_size < 1:
-            raise ConfigurationError("max_bytes and chunk_size must be positive")
-        target = Path(path)
+        sizes = (max_bytes, chunk_size)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes):
+            raise ConfigurationError("max_bytes and chunk_size must be positive ints")
+        try:
+            target = Path(path)
+        except TypeError:
+            raise ConfigurationError("path must be a str or os.PathLike") from None
         info = await self.download(report_id)
         url = self._checked_url(info.download_url)
         partial = target.with_name(target.name + ".part")
@@ -128,7 +134,10 @@ class Reports:
                 raise DownloadError(
                     f"{PROVIDER} report {report_id}: got {size} bytes, expected {info.file_size}"
                 )
-            await asyncio.to_thread(os.replace, partial, target)
+            try:
+                await asyncio.to_thread(os.replace, partial, target)
+            except OSError as exc:
+                raise DownloadError(f"{PROVIDER} report file not saved ({exc.strerror})") from None
         except BaseException:
             await asyncio.to_thread(_remove, partial)
             raise
