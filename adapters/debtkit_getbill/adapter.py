@@ -104,6 +104,10 @@ class GetBillAdapter:
         """A client for GetBill. `credentials`: ``client_id`` and ``client_secret`` (OAuth
         client credentials), or a ready ``access_token``.
 
+        The client's API families (``client.followups``, ``.debtors``, ``.creditors``,
+        ``.company``, ``.reports``) ask for their own scopes in their own tokens when
+        ``scope`` does not cover them (see `debtkit_getbill.api`).
+
         Options: ``scope`` (default ``"debts:read debts:write"``), ``default_region`` for
         national phone numbers (default ``"FR"``), ``renew_margin`` and ``clock`` for the
         token cache, ``user_agent`` appended to debtkit's. Requests pass `gate`, by default
