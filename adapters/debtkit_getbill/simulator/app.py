@@ -1,7 +1,8 @@
 """The GetBill simulator: an aiohttp application speaking GetBill's external API.
 
 Routes: ``POST /token`` (OAuth client credentials) and, under ``/external-api/v1``,
-``POST /debts``, ``POST /debts/batch``, ``GET /debts``, ``GET|PUT|DELETE /debts/{id}``.
+``POST /debts``, ``POST /debts/batch``, ``GET /debts``, ``GET|PUT|DELETE /debts/{id}``;
+followups, debtors, creditors, company and reports come from `.extras` (``app[EXTRAS]``).
 Stateful in memory (`SimulatorState`, at ``app[STATE]``).
 
 Behaviour where GetBill's docs are silent (the adapter assumes the same):
