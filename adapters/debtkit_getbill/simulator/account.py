@@ -77,7 +77,7 @@ async def _download(request: web.Request) -> web.Response:
         return _error(400, "Report is not available for download")
     extras = _extras(request)
     token = secrets.token_urlsafe(16)
-    expires = extras.debts.clock() + URL_LIFETIME
+    expires = extras.core.clock() + URL_LIFETIME
     extras.downloads[token] = (record["id"], expires)
     signature = hashlib.sha256(f"{token}:{expires}".encode()).hexdigest()
     url = f"{request.url.origin()}{FILES_PATH}/{token}?expires={int(expires)}&signature={signature}"
@@ -99,7 +99,7 @@ async def _file(request: web.Request) -> web.Response:
     if found is None:
         return web.Response(status=404, text="Not found")
     report_id, expires = found
-    if extras.debts.clock() >= expires:
+    if extras.core.clock() >= expires:
         return web.Response(status=403, text="Request has expired")
     extras.downloads[request.match_info["token"]] = (report_id, float("-inf"))  # single use
     record = extras.reports.get(report_id)

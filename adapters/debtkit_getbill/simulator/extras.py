@@ -39,7 +39,7 @@ MAX_PAGE_SIZE = 100
 
 class ExtrasState:
     def __init__(self, state: SimulatorState) -> None:
-        self.debts = state  # the debts' state: clock, ids, debts
+        self.core = state  # the debts, the clock
         self.followups: dict[str, dict[str, Any]] = {}
         self.debtors: dict[str, dict[str, Any]] = {}
         self.creditors: dict[str, dict[str, Any]] = {}
@@ -76,7 +76,7 @@ class ExtrasState:
         return prefix + secrets.token_hex(6)
 
     def moment(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.debts.clock(), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(self.core.clock(), tz=dt.timezone.utc)
 
     def now_z(self) -> str:
         return self.moment().isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -86,7 +86,7 @@ class ExtrasState:
 
     def sync(self) -> None:
         """Derive debtors and creditors for debts created since the last look."""
-        for debt_id, debt in self.debts.debts.items():
+        for debt_id, debt in self.core.debts.items():
             if debt_id not in self.debt_debtor:
                 self.debt_debtor[debt_id] = self._debtor_for(debt)
             company = (debt.get("company") or "").strip()
@@ -130,7 +130,7 @@ class ExtrasState:
         return creditor_id
 
     def debts_of(self, links: Mapping[str, str], owner: str) -> list[dict[str, Any]]:
-        live = self.debts.debts
+        live = self.core.debts
         return [live[d] for d, o in links.items() if o == owner and d in live]
 
 

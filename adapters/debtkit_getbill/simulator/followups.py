@@ -5,6 +5,7 @@ Where the docs are silent: ``type``, ``status`` and ``direction`` outside the do
 vocabularies, and times that are not ISO-8601, are refused (400, field details); a create on
 an unknown debt is 404 "Debt not found"; a new followup's ``status`` defaults to
 ``scheduled``; ``processed_at`` is the time of the write; ``debt_id`` in an update is 400.
+Deleting a debt removes its followups (documented): they are no longer listed or found.
 The list filters by ``status`` and ``type`` and ignores other parameters.
 """
 
@@ -79,8 +80,9 @@ def _checked(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _found(request: web.Request) -> dict[str, Any]:
-    record = _extras(request).followups.get(request.match_info["followup_id"])
-    if record is None:
+    extras = _extras(request)
+    record = extras.followups.get(request.match_info["followup_id"])
+    if record is None or record["debt_id"] not in extras.core.debts:  # deleted with its debt
         raise _Answer(_error(404, "Followup not found"))
     return record
 
@@ -88,9 +90,11 @@ def _found(request: web.Request) -> dict[str, Any]:
 async def _list(request: web.Request) -> web.Response:
     _require(request, "followups:read")
     query = request.query
+    extras = _extras(request)
     items = [
-        f for f in _extras(request).followups.values()
-        if all(name not in query or f.get(name) == query[name] for name in ("status", "type"))
+        f for f in extras.followups.values()
+        if f["debt_id"] in extras.core.debts  # a deleted debt takes its followups along
+        and all(name not in query or f.get(name) == query[name] for name in ("status", "type"))
     ]  # fmt: skip
     return _page(query, items)
 
@@ -99,7 +103,7 @@ async def _by_debt(request: web.Request) -> web.Response:
     _require(request, "followups:read")
     extras = _extras(request)
     debt_id = request.match_info["debt_id"]
-    if debt_id not in extras.debts.debts:
+    if debt_id not in extras.core.debts:
         return _error(404, "Debt not found")
     items = [f for f in extras.followups.values() if f["debt_id"] == debt_id]
     return _page(request.query, items)
@@ -127,7 +131,7 @@ async def _create(request: web.Request) -> web.Response:
         return _error(400, "Validation failed", {"debt_id": ["Debt ID is required"]})
     values = _checked(body)
     extras = _extras(request)
-    debt = extras.debts.debts.get(debt_id)
+    debt = extras.core.debts.get(debt_id)
     if debt is None:
         return _error(404, "Debt not found")
     followup_id = extras.new_id("fu_")

@@ -364,3 +364,15 @@ async def test_unknown_ids_are_not_found_everywhere(getbill_simulator: RunningSi
             await collect(client.debtors.debts("x"))
         with pytest.raises(ValidationError):
             await client.debtors.update("x", date_of_birth="x")
+
+
+async def test_deleting_a_debt_takes_its_followups_along(
+    getbill_simulator: RunningSimulator,
+) -> None:
+    async with getbill_simulator.connect() as client:
+        case = await client.create(person_debt())
+        followup = await client.followups.create(case.provider_id, type="call")
+        await client.delete(case.provider_id)
+        assert await collect(client.followups.list()) == []
+        with pytest.raises(NotFoundError):
+            await client.followups.get(followup.id)
