@@ -24,7 +24,7 @@ from debtkit import (
     PermissionDeniedError,
     ValidationError,
 )
-from debtkit.retry import NO_RETRY
+from debtkit.retry import NO_RETRY, RetryPolicy
 from debtkit.testing.http_mock import MockHttp
 from debtkit.transport import Request, Response
 from tests.adapters.getbill.helpers import BASE, SECRET, TOKEN_URL, seed, seed_text
@@ -405,3 +405,24 @@ async def test_a_plain_http_file_url_from_an_https_api_is_refused(
         with pytest.raises(ConfigurationError, match="https"):
             await client.reports.save("rpt_0001", tmp_path / "report.pdf")
     assert listing(tmp_path) == []
+
+
+async def test_family_reads_are_retried_after_a_server_error(mock_http: MockHttp) -> None:
+    mock_http.get(url("company/credits"), status=503, body='{"error":true,"code":503}')
+    serve(mock_http, "company/credits", "company_credits.json")
+    retry = RetryPolicy(attempts=2, base=0.0)
+    async with GetBillAdapter().connect({"access_token": "t"}, base_url=BASE, retry=retry) as c:
+        credits = await c.company.credits()
+    assert credits.current_credits == 847
+    assert len(sent(mock_http, "GET")) == 2
+
+
+async def test_followup_create_after_a_server_error_is_ambiguous_and_not_resent(
+    mock_http: MockHttp,
+) -> None:
+    mock_http.post(url("followups"), status=503, body='{"error":true,"code":503}')
+    retry = RetryPolicy(attempts=3, base=0.0)
+    async with GetBillAdapter().connect({"access_token": "t"}, base_url=BASE, retry=retry) as c:
+        with pytest.raises(AmbiguousWriteError):
+            await c.followups.create("debt_0042", type="call")
+    assert len(sent(mock_http, "POST")) == 1
