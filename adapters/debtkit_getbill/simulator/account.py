@@ -1,8 +1,9 @@
 """Simulated company and reports: ``GET /company/profile|credits|users``, ``GET /reports``,
 ``GET /reports/{id}``, ``GET /reports/download/{id}``, and the signed report files.
 
-Two completed reports are seeded (a financial and a collection one), their files generated.
-The state (``app[EXTRAS]``) lets a test set the balance, add reports or change a file.
+Two completed reports are seeded (a financial and a collection one); `generate_report` makes
+another from the debts present, as GetBill's report generation would. The state
+(``app[EXTRAS]``) lets a test set the balance, add reports or change a file.
 
 Where the docs are silent: a download URL points at this server's ``/report-files/{token}``
 with ``expires`` and ``signature`` query parameters, lasts an hour of the simulator's clock
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +25,7 @@ from aiohttp import web
 from debtkit_getbill.simulator.app import API_PREFIX, _Answer, _error, _json, _require
 from debtkit_getbill.simulator.extras import EXTRAS, ExtrasState, paged
 
-__all__ = ["FILES_PATH", "add_routes", "seed_reports"]
+__all__ = ["FILES_PATH", "add_routes", "generate_report", "seed_reports"]
 
 FILES_PATH = "/report-files"
 URL_LIFETIME = 3600.0  # seconds of the simulator's clock (documented: one hour)
@@ -108,23 +110,42 @@ async def _file(request: web.Request) -> web.Response:
     return web.Response(body=content, content_type=mime)
 
 
-def seed_reports(extras: ExtrasState) -> None:
+def generate_report(extras: ExtrasState, kind: str) -> dict[str, Any]:
+    """A completed report of the live debts, as GetBill would generate one: ``financial``
+    sums amounts by currency and status, ``collection`` has a line per debt (id, status,
+    amount, currency, followups). No personal data goes into either."""
+    debts = list(extras.core.debts.values())
+    if kind == "financial":
+        sums: dict[tuple[str, str], Decimal] = {}
+        for debt in debts:
+            key = (str(debt.get("currency")), str(debt.get("status")))
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(debt["amount"])
+        lines = ["currency,status,amount"] + [f"{c},{s},{a}" for (c, s), a in sorted(sums.items())]
+    else:
+        lines = ["debt_id,status,amount,currency,followups"] + [
+            f"{d['id']},{d.get('status')},{d.get('amount_text')},{d.get('currency')},"
+            f"{d.get('followups_count', 0)}"
+            for d in debts
+        ]
+    content = ("\n".join(lines) + "\n").encode()
+    report_id = extras.new_id("rpt_")
     created = extras.now_z()
-    for kind, title, mime, size in (
-        ("financial", "Monthly financial summary", "application/pdf", 48_000),
-        ("collection", "Collection performance", "text/csv", 12_345),
-    ):
-        report_id = extras.new_id("rpt_")
-        extension = "pdf" if mime == "application/pdf" else "csv"
-        extras.reports[report_id] = {
-            "id": report_id, "type": kind, "title": title,
-            "description": f"Simulated {kind} report",
-            "status": "completed", "filename": f"{kind}_report.{extension}", "file_size": size,
-            "mime_type": mime, "period_from": "2024-01-01", "period_to": "2024-01-31",
-            "generated_at": created, "created_at": created, "download_available": True,
-        }  # fmt: skip
-        pattern = f"{kind} report {report_id}\n".encode()
-        extras.files[report_id] = (pattern * (size // len(pattern) + 1))[:size]
+    day = extras.moment().date().isoformat()
+    record = {
+        "id": report_id, "type": kind, "title": f"{kind.capitalize()} report",
+        "description": f"Simulated {kind} report of {len(debts)} debt(s)", "status": "completed",
+        "filename": f"{kind}_{report_id}.csv", "file_size": len(content), "mime_type": "text/csv",
+        "period_from": day, "period_to": day, "generated_at": created, "created_at": created,
+        "download_available": True,
+    }  # fmt: skip
+    extras.reports[report_id] = record
+    extras.files[report_id] = content
+    return record
+
+
+def seed_reports(extras: ExtrasState) -> None:
+    for kind in ("financial", "collection"):
+        generate_report(extras, kind)
 
 
 def add_routes(app: web.Application) -> None:

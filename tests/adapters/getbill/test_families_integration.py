@@ -17,6 +17,7 @@ from debtkit_getbill.preflight import InsufficientCreditsError, credit_preflight
 from debtkit_getbill.pytest_plugin import SimulatorFactory
 from debtkit_getbill.reports import DownloadError
 from debtkit_getbill.simulator import RunningSimulator
+from debtkit_getbill.simulator.account import generate_report
 from debtkit_getbill.simulator.extras import EXTRAS
 
 from debtkit import (
@@ -293,7 +294,7 @@ async def test_save_refuses_a_report_over_max_bytes(
     async with getbill_simulator.connect() as client:
         (report, _) = await collect(client.reports.list())
         with pytest.raises(DownloadError):
-            await client.reports.save(report.id, tmp_path / "r.pdf", max_bytes=1000)
+            await client.reports.save(report.id, tmp_path / "r.pdf", max_bytes=10)
 
 
 # -- budgets and preflight -------------------------------------------------------------------
@@ -376,3 +377,15 @@ async def test_deleting_a_debt_takes_its_followups_along(
         assert await collect(client.followups.list()) == []
         with pytest.raises(NotFoundError):
             await client.followups.get(followup.id)
+
+
+async def test_a_generated_report_describes_the_debts_without_personal_data(
+    getbill_simulator: RunningSimulator, tmp_path: Path
+) -> None:
+    async with getbill_simulator.connect() as client:
+        case = await client.create(person_debt())
+        report = generate_report(getbill_simulator.extras, "collection")
+        saved = await client.reports.save(report["id"], tmp_path / "collection.csv")
+    text = saved.read_text()
+    assert f"{case.provider_id},status.default.pending,99.90,EUR,0" in text
+    assert "Marie" not in text
