@@ -82,7 +82,7 @@ def _aware(value: object, _: type) -> dt.datetime:
 def _naive(value: object, _: type) -> dt.datetime:
     if not isinstance(value, str):
         raise TypeError("must be a 'YYYY-MM-DD HH:MM:SS' string")
-    parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "T"))
+    parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
     if parsed.tzinfo is not None:  # an offset after all: keep the instant, in UTC
         return parsed.astimezone(dt.timezone.utc)
     return parsed

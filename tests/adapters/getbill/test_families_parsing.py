@@ -284,3 +284,20 @@ async def test_download_report_example_gives_the_signed_url_and_its_expiry(
     assert download.expired(dt.datetime(2024, 2, 1, 12, 30, tzinfo=UTC))
     assert not download.expired(dt.datetime(2024, 2, 1, 12, 29, tzinfo=UTC))
     assert "signature" not in repr(download)
+
+
+def test_a_naive_field_that_carries_an_offset_keeps_its_instant_in_utc() -> None:
+    from debtkit_getbill.debtors import Debtor
+    from debtkit_getbill.models import structure
+
+    debtor = structure(
+        {
+            "id": "d",
+            "firstSeenAt": "2024-01-15T10:30:00+02:00",
+            "lastSeenAt": "2024-01-15T08:00:00Z",
+        },
+        Debtor,
+        "GetBill debtor",
+    )
+    assert debtor.first_seen_at == dt.datetime(2024, 1, 15, 8, 30, tzinfo=UTC)
+    assert debtor.last_seen_at == dt.datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
