@@ -6,7 +6,8 @@
 The signed URL is its own credential: it lasts an hour and may be single-use (documented),
 so `save` asks for a fresh one every time and fetches it once, without retries. No GetBill
 credential is ever sent to it (it is usually another host: a storage service has no business
-seeing the OAuth token), and its query string (the signature) is kept out of every error and
+seeing the OAuth token; a caller's session with credential-like default headers is not used
+for it), and its query string (the signature) is kept out of every error and
 log. The file is written in chunks to ``<path>.part`` and renamed into place only when
 complete; a size above `max_bytes` (announced or actual), a size other than the report's
 ``file_size``, a failure or a cancellation leaves nothing behind. Fetching the file is not an
@@ -20,6 +21,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +36,7 @@ from debtkit import (
     RequestTimeoutError,
     error_for_status,
 )
-from debtkit.transport import Transport
+from debtkit.transport import Transport, redact_headers
 from debtkit_getbill.api import ResourceApi, segment
 from debtkit_getbill.models import structure
 from debtkit_getbill.options import PROVIDER
@@ -153,12 +155,20 @@ class Reports:
             raise ConfigurationError(f"{PROVIDER} gave a report URL that is not https")
         return url
 
+    def _session(self) -> AbstractAsyncContextManager[aiohttp.ClientSession]:
+        """The client's session, unless the caller gave it default headers that may carry a
+        credential: then a private one, so that they never reach the file's host."""
+        session = self._transport.session()
+        if redact_headers(session.headers) != dict(session.headers):
+            return aiohttp.ClientSession(timeout=session.timeout)
+        return nullcontext(session)
+
     async def _fetch(self, url: str, partial: Path, max_bytes: int, chunk_size: int) -> int:
         where = urlsplit(url).path  # never the query: it holds the signature
         headers = {"Accept": "*/*"}  # and no Authorization: the URL is its own credential
         written = 0
         try:
-            async with self._transport.session().get(url, headers=headers) as raw:
+            async with self._session() as session, session.get(url, headers=headers) as raw:
                 if raw.status >= 300:
                     cls = error_for_status(raw.status)
                     raise cls(

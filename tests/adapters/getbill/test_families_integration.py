@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
+import aiohttp
 import attrs
 import pytest
 from debtkit_getbill import GetBillClient
@@ -389,3 +390,17 @@ async def test_a_generated_report_describes_the_debts_without_personal_data(
     text = saved.read_text()
     assert f"{case.provider_id},status.default.pending,99.90,EUR,0" in text
     assert "Marie" not in text
+
+
+async def test_a_callers_session_default_credentials_never_reach_the_file_host(
+    getbill_simulator: RunningSimulator, tmp_path: Path
+) -> None:
+    headers = {"Authorization": "Bearer callers-own", "X-Api-Key": "k"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with getbill_simulator.connect(session=session) as client:
+            (report, _) = await collect(client.reports.list())
+            await client.reports.save(report.id, tmp_path / "r.csv")
+        assert not session.closed  # the caller's session is the caller's to close
+    (sent,) = getbill_simulator.extras.download_log
+    assert "Authorization" not in sent
+    assert "X-Api-Key" not in sent
