@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from debtkit import (
     ConfigurationError,
@@ -168,7 +169,8 @@ class Reports:
         headers = {"Accept": "*/*"}  # and no Authorization: the URL is its own credential
         written = 0
         try:
-            async with self._session() as session, session.get(url, headers=headers) as raw:
+            exact = URL(url, encoded=True)  # a signature must be sent byte for byte
+            async with self._session() as session, session.get(exact, headers=headers) as raw:
                 if raw.status >= 300:
                     cls = error_for_status(raw.status)
                     raise cls(

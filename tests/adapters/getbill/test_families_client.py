@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from aiohttp import web
 from debtkit_getbill import GetBillAdapter, GetBillClient
 from debtkit_getbill.followups import FollowupStatus, FollowupType
 from debtkit_getbill.reports import DownloadError
@@ -25,6 +26,7 @@ from debtkit import (
     ValidationError,
 )
 from debtkit.retry import NO_RETRY, RetryPolicy
+from debtkit.simulator import SimulatorServer
 from debtkit.testing.http_mock import MockHttp
 from debtkit.transport import Request, Response
 from tests.adapters.getbill.helpers import BASE, SECRET, TOKEN_URL, seed, seed_text
@@ -426,3 +428,28 @@ async def test_followup_create_after_a_server_error_is_ambiguous_and_not_resent(
         with pytest.raises(AmbiguousWriteError):
             await c.followups.create("debt_0042", type="call")
     assert len(sent(mock_http, "POST")) == 1
+
+
+async def test_the_signed_url_is_requested_byte_for_byte(tmp_path: Path) -> None:
+    seen: list[str] = []
+    query = "?X-Amz-Credential=AK%2F2024%2Fs3&sig=x%3D"
+
+    async def info(request: web.Request) -> web.Response:
+        body = seed("download_report.json")
+        signed = f"{request.url.origin()}/files/a%2Fb{query}"
+        body["data"].update(download_url=signed, file_size=2)
+        return web.Response(text=json.dumps(body), content_type="application/json")
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.Response(body=b"ok")
+
+    app = web.Application()
+    app.router.add_get("/api/reports/download/rpt_0001", info)
+    app.router.add_get("/files/{tail:.*}", record)
+    async with SimulatorServer(app) as server:
+        base = f"{server.origin}/api"
+        client = GetBillAdapter().connect({"access_token": "t"}, base_url=base, retry=NO_RETRY)
+        async with client:
+            await client.reports.save("rpt_0001", tmp_path / "r.pdf")
+    assert seen == [f"/files/a%2Fb{query}"]
