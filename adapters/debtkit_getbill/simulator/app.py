@@ -43,6 +43,7 @@ from aiohttp import web
 from debtkit import RateLimit, jsonutil
 from debtkit.simulator import BASE_PATH, CREDENTIALS, Faults, fault_middleware
 from debtkit_getbill.destinations import Destination
+from debtkit_getbill.simulator.extras import ALL_SCOPES, register
 from debtkit_getbill.simulator.state import (
     ANONYMOUS,
     ClientConfig,
@@ -517,8 +518,6 @@ def create_app(
     - `faults`: latency and failure injection (`debtkit.simulator.Faults`);
     - `clock`: epoch seconds, for tokens, windows and import dates (inject one in tests).
     """
-    from debtkit_getbill.simulator.extras import ALL_SCOPES, register
-
     held = frozenset(ALL_SCOPES if scopes is None else scopes)  # default: every documented one
     known = {client_id: ClientConfig(client_secret, held)}
     known.update(clients or {})
