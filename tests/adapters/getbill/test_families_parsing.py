@@ -301,3 +301,23 @@ def test_a_naive_field_that_carries_an_offset_keeps_its_instant_in_utc() -> None
     )
     assert debtor.first_seen_at == dt.datetime(2024, 1, 15, 8, 30, tzinfo=UTC)
     assert debtor.last_seen_at == dt.datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
+
+
+async def test_no_personal_data_in_any_family_models_repr(mock_http: MockHttp) -> None:
+    serve(mock_http, "debtors/dbr_0001", "get_debtor.json")
+    serve(mock_http, "followups/fu_call_001", "get_followup.json")
+    serve(mock_http, "creditors/crd_0001", "get_creditor.json")
+    serve(mock_http, "company/users", "company_users.json")
+    async with connect() as client:
+        shown = " ".join(
+            [
+                repr(await client.debtors.get("dbr_0001")),
+                repr(await client.followups.get("fu_call_001")),
+                repr(await client.creditors.get("crd_0001")),
+                repr([u async for u in client.company.users()]),
+            ]
+        )
+    for personal in ("Jeanne", "Martin", "jeanne.martin", "+33612345678", "1980, 5, 17",
+                     "Debtor reached", "Prefers morning", "+33900000001", "Paul Durand",
+                     "billing@lyon-habitat", "Lucie", "manager@"):  # fmt: skip
+        assert personal not in shown
