@@ -33,6 +33,7 @@ from debtkit_getbill.client import GetBillClient, RateObservingGate
 from debtkit_getbill.credits import estimate_credits
 from debtkit_getbill.errors import error_from_response, rate_observation
 from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.preflight import credit_preflight
 from debtkit_getbill.rules import policy_rules
 from debtkit_getbill.webhook_events import parse_webhook
 from debtkit_getbill.wire import case_from_record, debt_payload, unstructure
@@ -123,6 +124,10 @@ class GetBillAdapter:
         """A client for GetBill. `credentials`: ``client_id`` and ``client_secret`` (OAuth
         client credentials), or a ready ``access_token``.
 
+        The client's API families (``client.followups``, ``.debtors``, ``.creditors``,
+        ``.company``, ``.reports``) ask for their own scopes in their own tokens when
+        ``scope`` does not cover them (see `debtkit_getbill.api`).
+
         Options: ``scope`` (default ``"debts:read debts:write"``), ``default_region`` for
         national phone numbers (default ``"FR"``), ``renew_margin`` and ``clock`` for the
         token cache, ``user_agent`` appended to debtkit's, ``max_response_bytes`` (the largest
@@ -195,6 +200,12 @@ class GetBillAdapter:
         if estimate.without_phone:
             lines.append(f"  {len(estimate.without_phone)} debt(s) have no valid phone: no call")
         return lines
+
+    async def preflight(
+        self, client: GetBillClient, debts: Iterable[Debt], *, strict: bool = False
+    ) -> list[str]:
+        """The CLI's pre-import hook: the credit balance against the estimate."""
+        return await credit_preflight(client, debts, strict=strict)
 
     def simulator(self, **options: Any) -> web.Application:
         """The GetBill simulator app (see `debtkit_getbill.simulator.create_app`)."""

@@ -118,6 +118,17 @@ class GetBillAuth:
     def can_renew(self) -> bool:
         return bool(self._client_id and self._client_secret)
 
+    def with_scope(self, scope: str) -> GetBillAuth:
+        """Another token cache for the same OAuth client, asking for `scope`."""
+        return GetBillAuth(
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            scope=scope,
+            token_url=self.token_url,
+            renew_margin=self._margin,
+            clock=self._clock,
+        )
+
     async def headers(self, transport: Transport) -> Mapping[str, str]:
         token = self._token
         if token is None or (

@@ -40,7 +40,10 @@ from debtkit.events.sync import ChangeFeed
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
+from debtkit_getbill.company import Company
+from debtkit_getbill.creditors import Creditors
 from debtkit_getbill.credits import CreditEstimate, estimate_credits
+from debtkit_getbill.debtors import Debtors
 from debtkit_getbill.envelope import batch_data, case_of, envelope, list_page
 from debtkit_getbill.errors import (
     expensive_destination_error,
@@ -48,7 +51,9 @@ from debtkit_getbill.errors import (
     problems_from_body,
     rate_observation,
 )
+from debtkit_getbill.followups import Followups
 from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.reports import Reports
 from debtkit_getbill.sync import changes
 from debtkit_getbill.update import update_body
 from debtkit_getbill.wire import PENDING, debt_payload, unstructure
@@ -133,6 +138,12 @@ class GetBillClient(BaseClient):
         super().__init__(transport, rules, relax=relax, default_region=default_region)
         self._default_region = default_region
         self._observer = observer
+        # GetBill's other API families, each in its own module (same transport and budget).
+        self.followups = Followups(transport)
+        self.debtors = Debtors(transport)
+        self.creditors = Creditors(transport)
+        self.company = Company(transport)
+        self.reports = Reports(transport)
 
     @property
     def rate_observations(self) -> Mapping[str, RateObservation]:

@@ -1,4 +1,5 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo, listen, sync.
+"""The `debtkit` command line: validate, import, export, simulate, demo, and the event and
+provider commands (listen, sync, credits, followups, attach).
 
 Exit codes: 0 all good; 1 some debt invalid or not created; 2 a debtkit error (bad
 arguments, credentials, a refused ledger, an unreadable file...) on one line; 3 an unexpected
@@ -13,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from debtkit.cli import commands, listen
+from debtkit.cli import commands, listen, provider_commands
 from debtkit.cli import sync as sync_command
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
@@ -70,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
     run.add_argument(
+        "--refuse-over-credits",
+        action="store_true",
+        help="refuse when the cost estimate exceeds the provider's credit balance (GetBill)",
+    )
+    run.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
@@ -88,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--time-scale", type=float, default=1.0, help="3600 makes an hour last 1s"
     )
+
+    provider_commands.add_parsers(sub, _connection)
 
     demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
     demo.add_argument("--time-scale", type=float, default=3600.0)
@@ -112,6 +120,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return listen.listen(args, registry)
         if args.command == "sync":
             return sync_command.sync(args, registry)
+        if args.command in provider_commands.COMMANDS:
+            return provider_commands.COMMANDS[args.command](args, registry)
         from debtkit.cli.demo import demo
 
         return demo(registry, args.time_scale)

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext, suppress
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -71,6 +71,14 @@ def credentials(adapter: Adapter, args: argparse.Namespace) -> dict[str, str]:
     return given
 
 
+def connect_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any]:
+    """`adapter.connect` keywords from the shared --credential and --base-url flags."""
+    options: dict[str, Any] = {"credentials": credentials(adapter, args)}
+    if args.base_url:
+        options["base_url"] = args.base_url
+    return options
+
+
 def validate(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider) if args.provider else None
     validator = Validator(adapter.policy_rules() if adapter else (), relax=args.relax or ())
@@ -113,11 +121,15 @@ async def run_import(
     concurrency: int,
     batch_size: int = 1000,
     encoding: str | None = None,
+    preflight: Callable[[Any], Awaitable[Iterable[str]]] | None = None,
 ) -> Summary:
     summary = Summary()
     total = count_rows(path, encoding=encoding)
-    with ProgressDisplay(adapter.name, total) as display:
-        async with adapter.connect(**connect_options) as client:
+    async with adapter.connect(**connect_options) as client:
+        if preflight is not None:  # e.g. GetBill: the credit balance against the estimate
+            for line in await preflight(client):
+                print(line)
+        with ProgressDisplay(adapter.name, total) as display:
             stream = bulk_import(
                 client,
                 read_debts(path, column_map, encoding=encoding),
@@ -132,6 +144,21 @@ async def run_import(
     return summary
 
 
+def preflight_hook(
+    adapter: Adapter, path: Path, column_map: Mapping[str, str], strict: bool
+) -> Callable[[Any], Awaitable[Iterable[str]]] | None:
+    """The adapter's optional ``preflight(client, debts, strict=...)`` bound to the input."""
+    hook = getattr(adapter, "preflight", None)
+    if hook is None:
+        return None
+
+    async def check(client: Any) -> Iterable[str]:
+        debts = (row.debt for row in read_debts(path, column_map) if row.debt is not None)
+        return [str(line) for line in await hook(client, debts, strict=strict)]
+
+    return check
+
+
 def import_(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
     with input_path(args) as path:
@@ -142,9 +169,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
-        options: dict[str, Any] = {"credentials": credentials(adapter, args)}
-        if args.base_url:
-            options["base_url"] = args.base_url
+        options = connect_options(adapter, args)
         if args.relax:
             options["relax"] = args.relax
         if args.time_scale != 1.0:
@@ -170,6 +195,9 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     concurrency=args.concurrency,
                     batch_size=args.batch_size,
                     encoding=args.encoding,
+                    preflight=preflight_hook(
+                        adapter, path, column_map, getattr(args, "refuse_over_credits", False)
+                    ),
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}
@@ -201,10 +229,7 @@ async def _export(adapter: Adapter, options: Mapping[str, Any], fmt: str) -> int
 
 def export(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
-    options: dict[str, Any] = {"credentials": credentials(adapter, args)}
-    if args.base_url:
-        options["base_url"] = args.base_url
-    return asyncio.run(_export(adapter, options, args.format))
+    return asyncio.run(_export(adapter, connect_options(adapter, args), args.format))
 
 
 async def _simulate(adapter: Adapter, port: int, time_scale: float) -> None:

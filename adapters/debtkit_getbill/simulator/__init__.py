@@ -20,6 +20,7 @@ from debtkit_getbill.simulator.app import (
     STATE,
     create_app,
 )
+from debtkit_getbill.simulator.extras import ALL_SCOPES, EXTRAS, ExtrasState
 from debtkit_getbill.simulator.state import (
     ANONYMOUS,
     ClientConfig,
@@ -32,12 +33,15 @@ if TYPE_CHECKING:
     from debtkit_getbill.client import GetBillClient
 
 __all__ = [
+    "ALL_SCOPES",
     "ANONYMOUS",
     "API_PREFIX",
+    "EXTRAS",
     "MAX_BATCH",
     "MAX_PAGE_SIZE",
     "STATE",
     "ClientConfig",
+    "ExtrasState",
     "LoggedRequest",
     "RunningSimulator",
     "SimulatorState",
@@ -81,6 +85,11 @@ class RunningSimulator:
     @property
     def state(self) -> SimulatorState:
         return self.app[STATE]
+
+    @property
+    def extras(self) -> ExtrasState:
+        """Followups, debtors, creditors, company and reports (``app[EXTRAS]``)."""
+        return self.app[EXTRAS]
 
     def connect(
         self, credentials: Mapping[str, str] | None = None, **options: Any

@@ -1,7 +1,8 @@
 """The GetBill simulator: an aiohttp application speaking GetBill's external API.
 
 Routes: ``POST /token`` (OAuth client credentials) and, under ``/external-api/v1``,
-``POST /debts``, ``POST /debts/batch``, ``GET /debts``, ``GET|PUT|DELETE /debts/{id}``.
+``POST /debts``, ``POST /debts/batch``, ``GET /debts``, ``GET|PUT|DELETE /debts/{id}``;
+followups, debtors, creditors, company and reports come from `.extras` (``app[EXTRAS]``).
 Stateful in memory (`SimulatorState`, at ``app[STATE]``). Signed webhook deliveries and the
 simulator-only control endpoints under ``/_simulator``: `debtkit_getbill.simulator.webhooks`.
 
@@ -44,6 +45,7 @@ from debtkit import RateLimit, jsonutil
 from debtkit.simulator import BASE_PATH, CREDENTIALS, Faults, fault_middleware
 from debtkit_getbill.destinations import Destination
 from debtkit_getbill.simulator.control import control_routes, set_status, updated
+from debtkit_getbill.simulator.extras import ALL_SCOPES, register
 from debtkit_getbill.simulator.state import (
     ANONYMOUS,
     ClientConfig,
@@ -502,7 +504,7 @@ def create_app(
     *,
     client_id: str = DEFAULT_CLIENT_ID,
     client_secret: str = DEFAULT_CLIENT_SECRET,
-    scopes: frozenset[str] | tuple[str, ...] = ("debts:read", "debts:write"),
+    scopes: frozenset[str] | tuple[str, ...] | None = None,
     clients: Mapping[str, ClientConfig] | None = None,
     token_ttl: float = 3600.0,
     write_limit: int = 500,
@@ -522,6 +524,7 @@ def create_app(
     """A fresh simulator with its own state.
 
     - `client_id`/`client_secret`/`scopes`: the OAuth client it knows (more in `clients`);
+      by default it holds every documented scope;
     - `token_ttl`: access token lifetime in seconds (real seconds, not scaled);
     - `write_limit`, `read_limit` per `window` seconds, compressed by `time_scale` (3600 turns
       the documented hour into one second);
@@ -533,7 +536,8 @@ def create_app(
       `webhook_retry_delay` seconds; `webhook_duplicates` extra deliveries of every event
       (see `debtkit_getbill.simulator.webhooks` and the ``/_simulator`` control endpoints).
     """
-    known = {client_id: ClientConfig(client_secret, frozenset(scopes))}
+    held = frozenset(ALL_SCOPES if scopes is None else scopes)  # default: every documented one
+    known = {client_id: ClientConfig(client_secret, held)}
     known.update(clients or {})
     limits = {
         "write": RateLimit("write", write_limit, window, window_kind, frozenset({"write"})),
@@ -572,4 +576,5 @@ def create_app(
     app.router.add_get(f"{API_PREFIX}/debts/{{debt_id}}", _get)
     app.router.add_put(f"{API_PREFIX}/debts/{{debt_id}}", _update)
     app.router.add_delete(f"{API_PREFIX}/debts/{{debt_id}}", _delete)
+    register(app, state)  # followups, debtors, creditors, company, reports
     return app

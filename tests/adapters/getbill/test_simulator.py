@@ -13,6 +13,7 @@ import pytest
 from debtkit_getbill import GetBillAdapter
 from debtkit_getbill.pytest_plugin import SimulatorFactory
 from debtkit_getbill.simulator import STATE, RunningSimulator
+from debtkit_getbill.simulator.extras import ALL_SCOPES
 
 from debtkit import jsonutil
 from tests.adapters.getbill.helpers import FakeClock
@@ -94,7 +95,7 @@ async def test_token_endpoint_issues_expiring_bearer_tokens(
     assert (body["token_type"], body["expires_in"], body["scope"]) == (
         "Bearer",
         120,
-        "debts:read debts:write",
+        " ".join(sorted(ALL_SCOPES)),  # none requested: every scope the client holds
     )
 
 

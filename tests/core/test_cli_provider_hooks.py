@@ -1,0 +1,86 @@
+"""The core CLI's provider hooks: import's optional ``preflight`` and the provider-specific
+commands, with an in-memory adapter (the core knows no real adapter)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from debtkit import Debt, DebtkitError, Registry, to_json
+from debtkit.cli import main
+from debtkit.sample import sample_debts
+from debtkit.testing.fake import FakeProvider
+from tests.core.test_cli_import import FakeAdapter
+
+
+class CheckingAdapter(FakeAdapter):
+    """A FakeAdapter whose preflight counts the debts and refuses under `strict`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: list[tuple[int, bool]] = []
+
+    async def preflight(
+        self, client: FakeProvider, debts: Iterable[Debt], *, strict: bool = False
+    ) -> list[str]:
+        count = sum(1 for _ in debts)
+        self.checked.append((count, strict))
+        if strict:
+            raise DebtkitError(f"refusing {count} debts")
+        return [f"preflight saw {count} debts"]
+
+
+@pytest.fixture
+def adapter() -> CheckingAdapter:
+    return CheckingAdapter()
+
+
+@pytest.fixture
+def registry(adapter: CheckingAdapter) -> Registry:
+    registry = Registry(use_entry_points=False)
+    registry.register(lambda: adapter, name="fake")
+    return registry
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    path = tmp_path / "debts.jsonl"
+    path.write_text("".join(to_json(d) + "\n" for d in sample_debts(5, seed=3, broken=0.0)))
+    return path
+
+
+FLAGS = ["--provider", "fake", "--credential", "api_key=k"]
+
+
+def test_import_runs_the_adapters_preflight_before_sending(
+    source: Path, registry: Registry, adapter: CheckingAdapter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(source), *FLAGS], registry) == 0
+    assert adapter.checked == [(5, False)]
+    assert "preflight saw 5 debts" in capsys.readouterr().out
+    assert len(adapter.provider.cases_by_ref) == 5
+
+
+def test_a_refusing_preflight_stops_the_import_before_any_debt(
+    source: Path, registry: Registry, adapter: CheckingAdapter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["import", str(source), *FLAGS, "--refuse-over-credits"], registry)
+    assert code == 2
+    assert "refusing 5 debts" in capsys.readouterr().err
+    assert adapter.provider.cases_by_ref == {}
+
+
+def test_credits_for_a_provider_without_a_balance_exits_2(
+    registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["credits", *FLAGS], registry) == 2
+    assert "fake has no company API" in capsys.readouterr().err
+
+
+def test_followups_for_a_provider_without_them_exits_2(
+    registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["followups", "CASE-1", *FLAGS], registry) == 2
+    assert "fake has no followups API" in capsys.readouterr().err
