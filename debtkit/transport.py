@@ -34,6 +34,7 @@ from debtkit.retry import RetryPolicy
 __all__ = [
     "Auth",
     "ErrorParser",
+    "FilePart",
     "Request",
     "RequestGate",
     "Response",
@@ -73,6 +74,18 @@ Params = Mapping[str, "str | int | Sequence[str]"]
 
 
 @attrs.frozen
+class FilePart:
+    """One file of a ``multipart/form-data`` body (its bytes never appear in a repr)."""
+
+    filename: str
+    content: bytes = attrs.field(repr=False)
+    content_type: str = "application/octet-stream"
+
+    def __repr__(self) -> str:
+        return f"FilePart({len(self.content)} bytes, {self.content_type})"
+
+
+@attrs.frozen
 class Request:
     """One HTTP request, described before it is sent.
 
@@ -85,6 +98,9 @@ class Request:
     params: Params | None = None
     json: Any = None
     form: Mapping[str, str] | None = None
+    # A multipart/form-data body: text fields and files, in order. Built afresh for every
+    # attempt, since an aiohttp.FormData can be sent only once.
+    multipart: Sequence[tuple[str, str | FilePart]] | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     request_class: str = "read"
     authenticated: bool = True
@@ -289,12 +305,14 @@ class Transport:
         if request.authenticated and self.auth is not None:
             headers.update(await self.auth.headers(self))
         headers.update(request.headers)
-        data: str | Mapping[str, str] | None = None
+        data: str | Mapping[str, str] | aiohttp.FormData | None = None
         if request.json is not None:
             data = jsonutil.dumps(request.json)
             headers["Content-Type"] = "application/json"
         elif request.form is not None:
             data = dict(request.form)
+        elif request.multipart is not None:
+            data = _form_data(request.multipart)
         url = self.url(request.path)
         path = self._path(request.path)
         started = time.monotonic()
@@ -324,6 +342,18 @@ class Transport:
                 response.request_id,
             )
         return response
+
+
+def _form_data(fields: Sequence[tuple[str, str | FilePart]]) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for name, value in fields:
+        if isinstance(value, FilePart):
+            form.add_field(
+                name, value.content, filename=value.filename, content_type=value.content_type
+            )
+        else:
+            form.add_field(name, value)
+    return form
 
 
 def _query(params: Params | None) -> list[tuple[str, str]] | None:

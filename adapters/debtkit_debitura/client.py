@@ -26,6 +26,16 @@ from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, Response, Transport
 from debtkit.validation import PolicyRule
+from debtkit_debitura import (
+    account,
+    case_detail,
+    coverage,
+    divisions,
+    files,
+    messages,
+    preflight,
+    quotes,
+)
 from debtkit_debitura.mapping import (
     LIFECYCLES,
     create_request,
@@ -75,6 +85,18 @@ class DebituraClient(BaseClient):
         relax: Collection[str] = (),
     ) -> None:
         super().__init__(transport, rules, relax=relax)
+        # Debitura's own API families, each a resource object of its own module.
+        self.account = account.Account(transport)
+        self.case_detail = case_detail.CaseDetail(transport)
+        self.coverage = coverage.Coverage(transport)
+        self.divisions = divisions.Divisions(transport)
+        self.files = files.Files(transport)
+        self.messages = messages.Messages(transport)
+        self.quotes = quotes.Quotes(transport)
+
+    async def preflight(self, debts: Iterable[Debt]) -> list[preflight.PreflightFinding]:
+        """The groups of `debts` no partner would take (see `debtkit_debitura.preflight`)."""
+        return await preflight.preflight(self.coverage, debts, self.validated)
 
     # -- writes ------------------------------------------------------------------------------
 
