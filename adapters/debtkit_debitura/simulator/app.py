@@ -43,8 +43,13 @@ from debtkit import jsonutil
 from debtkit.plugin import RateLimit
 from debtkit.simulator import CREDENTIALS, Faults, fault_middleware
 from debtkit_debitura.mapping import LIFECYCLES, lifecycle_name
+from debtkit_debitura.simulator import account as account_routes
+from debtkit_debitura.simulator import case_detail as case_detail_routes
+from debtkit_debitura.simulator import divisions as division_routes
+from debtkit_debitura.simulator import documents as document_routes
 from debtkit_debitura.simulator import payloads
 from debtkit_debitura.simulator.checks import check_create, check_preview, resolve_country
+from debtkit_debitura.simulator.records import RECORDS, Records
 from debtkit_debitura.simulator.state import (
     CONTRACT_ERRORS,
     LoggedRequest,
@@ -454,7 +459,8 @@ def create_app(
     if faults is not None:
         stack.append(_faults_for(faults, fault_methods))
     stack.append(api.gate)
-    app = web.Application(middlewares=stack)
+    # Uploads go up to 25 MiB plus the multipart framing (aiohttp's default limit is 1 MiB).
+    app = web.Application(middlewares=stack, client_max_size=32 * 1024 * 1024)
     app[STATE] = state
     app[CREDENTIALS] = {"api_key": next(iter(state.api_keys), DEFAULT_API_KEY)}
     app.router.add_post("/cases/preview", api.preview)
@@ -464,4 +470,7 @@ def create_app(
     app.router.add_post("/cases", api.create)
     app.router.add_get("/cases", api.list_cases)
     app.router.add_get("/me", api.me)
+    app[RECORDS] = records = Records.seeded(state)
+    for module in (account_routes, case_detail_routes, division_routes, document_routes):
+        module.register(app, state, records)
     return app
