@@ -11,6 +11,8 @@ deprecated ``userId``, which must be a member of the team (``GET /users``) → e
 from __future__ import annotations
 
 import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import PurePath
 from typing import Any
 
@@ -37,6 +39,31 @@ _DOCUMENT_TYPES = frozenset(
 _MAX_MESSAGE = 10_000
 
 
+def _form(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]] | None:
+    """Each part of a multipart/form-data body by name: (filename, content). The body is
+    parsed from the bytes already read (aiohttp's own reader wants the unread stream)."""
+    if not content_type.startswith("multipart/form-data"):
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
+    if not message.is_multipart():
+        return None
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True)
+            parts[name] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
+    return parts
+
+
+def _text(form: dict[str, tuple[str | None, bytes]], name: str) -> str | None:
+    if name not in form:
+        return None
+    return form[name][1].decode("utf-8", errors="replace")
+
+
 class _Documents:
     def __init__(self, state: SimulatorState, records: Records) -> None:
         self.state = state
@@ -47,24 +74,23 @@ class _Documents:
         if isinstance(case, web.Response):
             return case
         try:
-            form = await request.post()
+            form = _form(request.headers.get("Content-Type", ""), await request.read())
         except web.HTTPRequestEntityTooLarge:
             return error(413, "FileTooLarge", "The file exceeds the 25MB limit.")
-        except ValueError:
+        if form is None:
             return error(400, "InvalidRequest", "The body is not multipart/form-data.")
-        upload = form.get("File")
-        if not isinstance(upload, web.FileField):
+        if "File" not in form or form["File"][0] is None:
             return error(400, "FileRequired", "A file is required.")
-        name = upload.filename or ""
+        name, content = form["File"]
+        name = name or ""
         if PurePath(name).suffix.lower() not in _EXTENSIONS:
             return error(415, "UnsupportedFileType", "This file type is not allowed.")
-        content = upload.file.read()
         if len(content) > MAX_FILE_BYTES:
             return error(413, "FileTooLarge", "The file exceeds the 25MB limit.")
-        document_type = str(form.get("DocumentType") or "OriginalInvoice")
+        document_type = _text(form, "DocumentType") or "OriginalInvoice"
         if document_type not in _DOCUMENT_TYPES:
             return error(400, "InvalidDocumentType", "Unknown document type.")
-        description = form.get("Description")
+        description = _text(form, "Description")
         case_id = str(case.invoice["id"])
         now = timestamp(self.state.clock())
         file_id = str(uuid.uuid4())
@@ -77,7 +103,7 @@ class _Documents:
             "entityId": case_id,
             "fileName": name,
             "url": f"https://files.debitura.example/{file_id}?sv=2024-01-01&se={now}&sig=sim",
-            "description": description if isinstance(description, str) else None,
+            "description": description,
             "documentType": document_type,
         }
         self.records.files.setdefault(case_id, []).append(StoredFile(record, len(content)))
