@@ -125,7 +125,8 @@ def test_an_unknown_document_type_is_kept_when_read() -> None:
 
     read = structure({"id": "f", "documentType": "Contract"}, CaseFile, "file")
     assert read.document_type == "Contract"
-    assert read.document_type is not None and not read.document_type.is_known
+    assert read.document_type is not None
+    assert not read.document_type.is_known
 
 
 def test_the_download_link_tells_when_it_expires() -> None:
