@@ -43,8 +43,8 @@ async def test_the_same_idempotency_key_replays_the_first_division(sim: RunningS
     async with connect(sim) as client:
         first = await client.divisions.create(SALES, idempotency_key="k1")
         again = await client.divisions.create(SALES, idempotency_key="k1")
+        other = DivisionFields(company_name="Other", city="Odense", country_code="DK")
         with pytest.raises(BusinessRuleError):
-            other = DivisionFields(company_name="Other", city="Odense", country_code="DK")
             await client.divisions.create(other, idempotency_key="k1")
     assert again.id == first.id
 
