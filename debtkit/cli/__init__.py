@@ -1,4 +1,4 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo."""
+"""The `debtkit` command line: validate, import, export, attach, simulate, demo."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from debtkit.cli import commands
+from debtkit.cli import attach, commands
+from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
 
@@ -52,12 +53,19 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="the simulator's time scale, if importing into one",
     )
+    run.add_argument(
+        "--preflight",
+        choices=PREFLIGHT_MODES,
+        help="ask the provider first what it would refuse; warn, or refuse to send",
+    )
     _connection(run)
 
     export = sub.add_parser("export", help="write every case a provider holds")
     export.add_argument("--provider", required=True)
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     _connection(export)
+
+    attach.add_parser(sub, _connection)
 
     simulate = sub.add_parser("simulate", help="run a provider simulator on loopback")
     simulate.add_argument("--provider", required=True)
@@ -81,6 +89,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.import_(args, registry)
         if args.command == "export":
             return commands.export(args, registry)
+        if args.command == "attach":
+            return attach.attach(args, registry)
         if args.command == "simulate":
             return commands.simulate(args, registry)
         from debtkit.cli.demo import demo

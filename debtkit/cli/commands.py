@@ -17,6 +17,7 @@ from typing import Any
 
 from debtkit.bulk import bulk_import
 from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
+from debtkit.cli.preflight import preflight
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
 from debtkit.files import Row, count_rows, read_debts
@@ -67,6 +68,14 @@ def credentials(adapter: Adapter, args: argparse.Namespace) -> dict[str, str]:
         names = ", ".join(adapter.credential_env.values())
         raise ConfigurationError(f"no {adapter.name} credentials: set {names} or pass --credential")
     return given
+
+
+def connection_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any]:
+    """`connect()` options from the --credential and --base-url flags every command shares."""
+    options: dict[str, Any] = {"credentials": credentials(adapter, args)}
+    if args.base_url:
+        options["base_url"] = args.base_url
+    return options
 
 
 def validate(args: argparse.Namespace, registry: Registry) -> int:
@@ -139,9 +148,9 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
-        options: dict[str, Any] = {"credentials": credentials(adapter, args)}
-        if args.base_url:
-            options["base_url"] = args.base_url
+        options = connection_options(adapter, args)
+        if getattr(args, "preflight", None):
+            asyncio.run(preflight(adapter, options, read_debts(path, column_map), args.preflight))
         if args.relax:
             options["relax"] = args.relax
         if args.time_scale != 1.0:
@@ -188,10 +197,7 @@ async def _export(adapter: Adapter, options: Mapping[str, Any], fmt: str) -> int
 
 def export(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
-    options: dict[str, Any] = {"credentials": credentials(adapter, args)}
-    if args.base_url:
-        options["base_url"] = args.base_url
-    return asyncio.run(_export(adapter, options, args.format))
+    return asyncio.run(_export(adapter, connection_options(adapter, args), args.format))
 
 
 async def _simulate(adapter: Adapter, port: int, time_scale: float) -> None:

@@ -21,12 +21,18 @@ __all__ = ["PARTNER_ID", "RECORDS", "Records", "StoredFile"]
 
 PARTNER_ID = "8d7e6c5b-4a39-4281-9f0e-1d2c3b4a5968"  # the partner of payloads.invoice
 PARTNER_NAME = "Simulated Collection Partner"
-# Jurisdictions the simulated Debitura works, with their ids (US routes by state).
-_JURISDICTIONS = (
-    ("DK", None), ("SE", None), ("NO", None), ("FI", None), ("DE", None), ("NL", None),
-    ("FR", None), ("GB", None), ("ES", None), ("IT", None), ("PL", None), ("US", "CA"),
-    ("US", "NY"), ("US", "TX"),
-)  # fmt: skip
+
+
+def _jurisdictions() -> list[tuple[str, str | None]]:
+    """Every country is a jurisdiction, the US one per state, so that coverage and
+    eligibility agree with case creation (which only ``uncovered_countries`` refuses)."""
+    countries = sorted(str(c.alpha_2) for c in pycountry.countries if c.alpha_2 != "US")
+    states = sorted(
+        str(s.code).removeprefix("US-")
+        for s in pycountry.subdivisions.get(country_code="US")  # type: ignore[no-untyped-call]
+        if s.type == "State"
+    )
+    return [(c, None) for c in countries] + [("US", s) for s in states]
 
 
 @attrs.define
@@ -61,7 +67,7 @@ class Records:
             records.divisions[division_id] = division_record(
                 division_id, {"companyName": name, "city": "Copenhagen", "countryCode": "DK"}, now
             )
-        for number, (country, us_state) in enumerate(_JURISDICTIONS, start=1):
+        for number, (country, us_state) in enumerate(_jurisdictions(), start=1):
             found = pycountry.countries.get(alpha_2=country)
             name = str(found.name) if found is not None else country
             records.coverage.append(
