@@ -79,9 +79,10 @@ class CaseFile:
     """A ``CaseFileDto``; `url` is a time-limited download link (see `url_expires_at`)."""
 
     id: str
-    file_name: str | None = None
+    # A file name or description can name the debtor: neither appears in a repr.
+    file_name: str | None = attrs.field(default=None, repr=False)
     document_type: DocumentType | None = None
-    description: str | None = None
+    description: str | None = attrs.field(default=None, repr=False)
     url: str | None = attrs.field(default=None, repr=False)
     case_id: str | None = None
     entity_type: str | None = None
