@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 
+MIN_AMOUNT = Decimal("0.01")  # the document's minimum for an eligibility check
+
+
 class DebtorType(OpenVocabulary):
     COMPANY = "Company"
     PRIVATE = "Private"
@@ -120,10 +123,32 @@ class Coverage(Resource):
         state: str | None = None,
     ) -> Eligibility:
         """`country` and `state` are ISO alpha-2 codes (`state` for US debtors: ``"CA"``)."""
+        problems = [
+            Problem(name, "invalid", "must be text")
+            for name, value in (
+                ("country", country),
+                ("debtor_type", debtor_type),
+                ("currency", currency),
+                ("state", "" if state is None else state),
+            )
+            if not isinstance(value, str)
+        ]
+        if isinstance(amount, bool) or not isinstance(amount, (Decimal, int, str)):
+            problems.append(Problem("amount", "invalid", "must be a Decimal"))
+        else:
+            try:
+                amount = Decimal(amount)
+            except ArithmeticError:
+                problems.append(Problem("amount", "invalid", "must be a Decimal"))
+            else:
+                if not amount.is_finite() or amount < MIN_AMOUNT:
+                    problems.append(Problem("amount", "invalid", f"must be at least {MIN_AMOUNT}"))
+        if problems:
+            raise ValidationError(problems, subject="eligibility check")
         body: dict[str, Any] = {
             "countryAlpha2": country,
             "debtorType": DebtorType(debtor_type).value,
-            "amount": Decimal(amount),
+            "amount": amount,
             "currencyCode": currency,
         }
         if state is not None:

@@ -46,7 +46,14 @@ class DivisionFields:
 
     def problems(self) -> list[Problem]:
         """The document's own limits on these fields."""
-        found = []
+        found = [
+            Problem(f.name, "invalid", "must be text")
+            for f in attrs.fields(type(self))
+            if not isinstance(getattr(self, f.name), str)
+            and (getattr(self, f.name) is not None or f.default is attrs.NOTHING)
+        ]
+        if found:
+            return found
         limits = {
             "company_name": 200,
             "registration_number": 50,
@@ -69,6 +76,7 @@ class DivisionFields:
         return found
 
     def body(self) -> dict[str, Any]:
+        """The request body; `ValidationError` with every problem, before anything is sent."""
         problems = self.problems()
         if problems:
             raise ValidationError(problems, subject="division")
@@ -106,6 +114,13 @@ class Division:
 _SUBJECT = "Debitura division"
 
 
+def _body(fields: object) -> dict[str, Any]:
+    if not isinstance(fields, DivisionFields):
+        problem = Problem("fields", "invalid", "must be DivisionFields")
+        raise ValidationError([problem], subject="division")
+    return fields.body()
+
+
 class Divisions(Resource):
     """``client.divisions``."""
 
@@ -115,15 +130,22 @@ class Divisions(Resource):
         """``POST /divisions`` with one ``Idempotency-Key`` (a fresh UUID unless given) for
         every attempt, so a retry after a lost response replays the first answer."""
         key = str(uuid.uuid4()) if idempotency_key is None else idempotency_key
-        if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX:
+        if (
+            not isinstance(key, str)
+            or not key.strip()
+            or len(key) > IDEMPOTENCY_KEY_MAX
+            or not (key.isascii() and key.isprintable())  # it travels as a header
+        ):
             problem = Problem(
-                "idempotency_key", "invalid", f"must be 1 to {IDEMPOTENCY_KEY_MAX} characters"
+                "idempotency_key",
+                "invalid",
+                f"must be 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
             )
             raise ValidationError([problem], subject="request")
         request = Request(
             "POST",
             "divisions",
-            json=fields.body(),
+            json=_body(fields),
             headers={"Idempotency-Key": key},
             request_class="write",
             retry_safe=True,
@@ -157,7 +179,7 @@ class Divisions(Resource):
     async def update(self, division_id: str, fields: DivisionFields) -> Division:
         """``PUT /divisions/{id}``: replaces every field."""
         url = path("divisions", segment(division_id))
-        request = Request("PUT", url, json=fields.body(), request_class="write")
+        request = Request("PUT", url, json=_body(fields), request_class="write")
         return structure((await self.call(request)).body, Division, _SUBJECT)
 
     async def archive(self, division_id: str) -> Division:

@@ -128,7 +128,10 @@ async def _read(source: str | os.PathLike[str] | bytes, file_name: str | None) -
             raise _refuse("file_name", "required", "is needed when the file is given as bytes")
         content = bytes(source)
     else:
-        location = Path(os.fspath(source))
+        try:
+            location = Path(os.fspath(source))
+        except TypeError:
+            raise _refuse("file", "invalid", "must be a path or bytes") from None
         file_name = file_name or location.name
         _extension(file_name)
         try:
@@ -167,6 +170,14 @@ class Files(Resource):
         extension outside `UPLOAD_EXTENSIONS`.
         """
         url = path("cases", segment(case_id), "files")
+        if document_type is not None and not isinstance(document_type, str):
+            raise _refuse("document_type", "invalid", "must be a DocumentType or its name")
+        if description is not None and not isinstance(description, str):
+            raise _refuse("description", "invalid", "must be text")
+        if file_name is not None and not isinstance(file_name, str):
+            raise _refuse("file_name", "invalid", "must be text")
+        if not isinstance(file, (str, os.PathLike, bytes, bytearray, memoryview)):
+            raise _refuse("file", "invalid", "must be a path or bytes")
         part = await _read(file, file_name)
         fields: list[tuple[str, str | FilePart]] = [("File", part)]
         if document_type is not None:

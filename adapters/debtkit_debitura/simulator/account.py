@@ -98,7 +98,8 @@ class _Account:
         return json([self._item(item) for item in self.records.coverage])
 
     async def coverage_item(self, request: web.Request) -> web.Response:
-        wanted = int(request.match_info["id"])
+        raw = request.match_info["id"]
+        wanted = int(raw) if raw.isascii() and raw.isdigit() else None
         for item in self.records.coverage:
             if item["jurisdictionId"] == wanted:
                 return json(self._item(item))
@@ -168,4 +169,4 @@ def register(app: web.Application, state: SimulatorState, records: Records) -> N
     app.router.add_get("/contracts/debt-collection/status", account.contract)
     app.router.add_post("/coverage/check-eligibility", account.eligibility)
     app.router.add_get("/coverage", account.coverage)
-    app.router.add_get(r"/coverage/{id:\d{1,9}}", account.coverage_item)
+    app.router.add_get("/coverage/{id}", account.coverage_item)
