@@ -1,4 +1,5 @@
-"""`DebituraClient`: the neutral operations, plus Debitura's preview, lookups and `me()`."""
+"""`DebituraClient`: the neutral operations, plus Debitura's preview, lookups and `me()`; the
+rest of the API hangs off it as resource objects (`client.files`, `client.divisions`...)."""
 
 from __future__ import annotations
 

@@ -205,7 +205,7 @@ class Files(Resource):
                     None,
                 )
 
-            return await create_exactly_once(
+            uploaded = await create_exactly_once(
                 send,
                 lambda: self._files(url),
                 settled,
@@ -213,6 +213,8 @@ class Files(Resource):
                 references=[case_id],
                 retry=self.transport.retry,
             )
+        logger.debug("debitura: file %s attached to case %s", uploaded.id, case_id)
+        return uploaded
 
     async def _files(self, url: str) -> tuple[CaseFile, ...]:
         response = await self.call(Request("GET", url))

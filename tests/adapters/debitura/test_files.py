@@ -129,6 +129,17 @@ def test_an_unknown_document_type_is_kept_when_read() -> None:
     assert not read.document_type.is_known
 
 
+def test_a_naive_timestamp_is_read_as_utc() -> None:
+    from debtkit_debitura.calls import structure
+
+    read = structure({"id": "f", "dateCreated": "2026-06-17T08:30:00"}, CaseFile, "file")
+    assert read.date_created == dt.datetime(2026, 6, 17, 8, 30, tzinfo=dt.timezone.utc)
+
+
+def test_a_file_name_stays_out_of_the_repr() -> None:
+    assert "Jane" not in repr(CaseFile(id="f", file_name="Jane-Roe-invoice.pdf"))
+
+
 def test_the_download_link_tells_when_it_expires() -> None:
     url = "https://blob.example/f?sv=2024&se=2026-12-01T10%3A00%3A00Z&sig=x"
     read = CaseFile(id="f", url=url)

@@ -1,4 +1,4 @@
-"""``debtkit import --preflight`` with a provider whose client offers no preflight check."""
+"""CLI commands that rely on a capability some clients lack (preflight, attaching files)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,16 @@ def test_preflight_without_a_check_says_so_and_imports(
     assert code == 0
     assert "fake offers no preflight check" in capsys.readouterr().out
     assert len(adapter.provider.cases_by_ref) == 12
+
+
+def test_attach_to_a_provider_without_files_exits_2(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = tmp_path / "invoice.pdf"
+    document.write_bytes(b"%PDF")
+    code = main(
+        ["attach", "c1", str(document), "--provider", "fake", "--credential", "api_key=k"],
+        registry,
+    )
+    assert code == 2
+    assert "fake cannot attach files" in capsys.readouterr().err
