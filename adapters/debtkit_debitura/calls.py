@@ -55,9 +55,9 @@ def structure(data: object, cls: type[_T], subject: str) -> _T:
 
 def items(body: object, cls: type[_T], subject: str, key: str | None = None) -> list[_T]:
     """A list body (or the list under `key` of an object body), each item as `cls`."""
-    if key is not None:
-        body = body.get(key) if isinstance(body, Mapping) else None
-        body = [] if body is None else body
+    if key is not None and isinstance(body, Mapping):
+        body = body.get(key)
+        body = [] if body is None else body  # Debitura sends null for an empty list
     if not isinstance(body, list):
         problem = Problem("", "invalid_response", f"is not a list of {subject}")
         raise ValidationError([problem], subject=subject)

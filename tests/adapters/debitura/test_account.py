@@ -118,3 +118,13 @@ async def test_preflight_checks_a_group_with_its_smallest_amount(
     assert [g.smallest_amount for g in groups] == [Decimal("12.5")]
     checks = [e for e in exchanges if e.path == "/coverage/check-eligibility"]
     assert [json.loads(e.request_text)["amount"] for e in checks] == [12.5]
+
+
+def test_a_listing_that_is_not_an_object_is_a_validation_error() -> None:
+    from debtkit_debitura.calls import items
+
+    from debtkit import ValidationError
+
+    with pytest.raises(ValidationError):
+        items("<html>", TeamMember, "user", key="users")
+    assert items({"users": None}, TeamMember, "user", key="users") == []
