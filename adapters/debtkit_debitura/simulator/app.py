@@ -22,7 +22,10 @@ OpenAPI document), so both sides agree on what is open there:
 - reads: by id (a non-UUID → 400), by creditor reference, by case reference (404s), the paged
   list with ``Statuses``/``Ids``/``DebtorIds``/``DivisionIds`` (repeated keys or
   comma-separated) and ``Sort`` (unknown fields ignored, as Debitura does);
-  ``POST /cases/preview``; ``GET /me``.
+  ``POST /cases/preview``; ``GET /me``;
+- the rest of the API registers its own routes: `documents` (files, chats), `case_detail`
+  (timeline, contract status, validation, exclusive period, quotes), `account` (users,
+  contracts, coverage, eligibility) and `divisions`, over the memory in `records`.
 """
 
 from __future__ import annotations

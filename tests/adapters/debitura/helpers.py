@@ -6,7 +6,7 @@ from typing import Any
 
 from debtkit_debitura import DebituraClient
 from debtkit_debitura.pytest_plugin import RunningSimulator
-from debtkit_debitura.simulator import RECORDS, Records
+from debtkit_debitura.simulator import Records
 
 from debtkit.model import Case
 from debtkit.retry import RetryPolicy
@@ -23,7 +23,7 @@ def connect(sim: RunningSimulator, **options: Any) -> DebituraClient:
 
 
 def records(sim: RunningSimulator) -> Records:
-    return sim.server.app[RECORDS]
+    return sim.records
 
 
 async def new_case(client: DebituraClient, reference: str = "INV-2024-001") -> Case:
