@@ -22,6 +22,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,8 @@ class Files(Resource):
 
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One lock per case while writes to it are in flight (weak: no growth per case).
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def list(self, case_id: str) -> AsyncIterator[CaseFile]:
         """Every file of the case (``GET /cases/{id}/files``, unpaged)."""

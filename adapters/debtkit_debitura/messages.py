@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -65,7 +66,8 @@ class Messages(Resource):
 
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One lock per case while writes to it are in flight (weak: no growth per case).
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def list(self, case_id: str) -> AsyncIterator[Chat]:
         """Every message of the case (``GET /cases/{id}/chats``, unpaged)."""
