@@ -120,3 +120,18 @@ async def test_an_unknown_quote_request_is_not_found(sim: RunningSimulator) -> N
             await client.quotes.request(case.provider_id, MISSING_CASE)
         with pytest.raises(NotFoundError):
             await client.case_detail.validation(MISSING_CASE)
+
+
+def test_fields_debitura_adds_later_are_ignored_and_kept_raw() -> None:
+    from debtkit_debitura.calls import structure
+    from debtkit_debitura.case_detail import Timeline
+
+    body = {
+        "items": [{"type": "X", "title": "t", "description": "d", "severity": "high"}],
+        "currentEngagementPhase": "Arbitration",
+        "nextStep": "wait",
+    }
+    timeline = structure(body, Timeline, "timeline")
+    assert timeline.items[0].title == "t"
+    assert timeline.current_engagement_phase == "Arbitration"
+    assert timeline.raw["nextStep"] == "wait"
