@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "Auth",
     "ErrorParser",
+    "FilePart",
     "Request",
     "RequestGate",
     "Response",
@@ -112,6 +113,18 @@ Params = Mapping[str, "str | int | Sequence[str]"]
 
 
 @attrs.frozen
+class FilePart:
+    """One file of a ``multipart/form-data`` body (its bytes never appear in a repr)."""
+
+    filename: str
+    content: bytes = attrs.field(repr=False)
+    content_type: str = "application/octet-stream"
+
+    def __repr__(self) -> str:
+        return f"FilePart({len(self.content)} bytes, {self.content_type})"
+
+
+@attrs.frozen
 class Request:
     """One HTTP request, described before it is sent.
 
@@ -124,6 +137,9 @@ class Request:
     params: Params | None = None
     json: Any = None
     form: Mapping[str, str] | None = None
+    # A multipart/form-data body: text fields and files, in order. Built afresh for every
+    # attempt, since an aiohttp.FormData can be sent only once.
+    multipart: Sequence[tuple[str, str | FilePart]] | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     request_class: str = "read"
     authenticated: bool = True
@@ -358,12 +374,14 @@ class Transport:
             if any(c in value for c in _FORBIDDEN_IN_HEADERS):
                 # Typically a credential read with its trailing newline; the value is secret.
                 raise ConfigurationError(f"header {name} holds a line break or NUL; not sent")
-        data: str | Mapping[str, str] | None = None
+        data: str | Mapping[str, str] | aiohttp.FormData | None = None
         if request.json is not None:
             data = jsonutil.dumps(request.json)
             headers["Content-Type"] = "application/json"
         elif request.form is not None:
             data = dict(request.form)
+        elif request.multipart is not None:
+            data = _form_data(request.multipart)
         url = self.url(request.path)
         path = self._path(request.path)
         started = time.monotonic()
@@ -444,6 +462,18 @@ async def _read_body(raw: aiohttp.ClientResponse, limit: int) -> bytes | None:
         if len(body) > limit:
             return None
     return bytes(body)
+
+
+def _form_data(fields: Sequence[tuple[str, str | FilePart]]) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for name, value in fields:
+        if isinstance(value, FilePart):
+            form.add_field(
+                name, value.content, filename=value.filename, content_type=value.content_type
+            )
+        else:
+            form.add_field(name, value)
+    return form
 
 
 def _query(params: Params | None) -> list[tuple[str, str]] | None:

@@ -1,13 +1,17 @@
 """Debitura adapter for debtkit (a network of collection partners).
 
 `DebituraAdapter` is found through the ``debtkit.adapters`` entry point; `connect()` gives a
-`DebituraClient`. The simulator lives in `debtkit_debitura.simulator` and its pytest fixtures
-in `debtkit_debitura.pytest_plugin`.
+`DebituraClient`, whose attributes `files`, `messages`, `case_detail`, `quotes`, `account`,
+`coverage` and `divisions` cover the rest of Debitura's API (`debtkit_debitura.operations`
+maps every documented operation to its method). The simulator lives in
+`debtkit_debitura.simulator` and its pytest fixtures in `debtkit_debitura.pytest_plugin`.
 """
 
 from debtkit_debitura.adapter import ENVIRONMENTS, DebituraAdapter
 from debtkit_debitura.auth import ApiKeyAuth
 from debtkit_debitura.client import SORT_FIELDS, DebituraClient
+from debtkit_debitura.divisions import DivisionFields
+from debtkit_debitura.files import DocumentType
 from debtkit_debitura.mapping import LIFECYCLES, case_status
 from debtkit_debitura.options import DebituraOptions, parse_options
 from debtkit_debitura.wire import (
@@ -28,6 +32,8 @@ __all__ = [
     "DebituraAdapter",
     "DebituraClient",
     "DebituraOptions",
+    "DivisionFields",
+    "DocumentType",
     "Jurisdiction",
     "PartnerAssignment",
     "PreviewResult",

@@ -1,4 +1,5 @@
-"""`DebituraClient`: the neutral operations, plus Debitura's preview, lookups and `me()`.
+"""`DebituraClient`: the neutral operations, plus Debitura's preview, lookups and `me()`; the
+rest of the API hangs off it as resource objects (`client.files`, `client.webhooks`...).
 
 Every 2xx is read strictly (`debtkit_debitura.answers`): an answer that cannot be read is a
 `MalformedResponseError`, ambiguous after a create (the case is looked up), never an empty
@@ -30,6 +31,16 @@ from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, Transport, path_segment
 from debtkit.validation import PolicyRule
+from debtkit_debitura import (
+    account,
+    case_detail,
+    coverage,
+    divisions,
+    files,
+    messages,
+    preflight,
+    quotes,
+)
 from debtkit_debitura.answers import case_of, case_page, json_object, structured, unreadable
 from debtkit_debitura.mapping import (
     LIFECYCLES,
@@ -82,10 +93,22 @@ class DebituraClient(BaseClient):
         relax: Collection[str] = (),
     ) -> None:
         super().__init__(transport, rules, relax=relax)
+        # Debitura's own API families, each a resource object of its own module.
+        self.account = account.Account(transport)
+        self.case_detail = case_detail.CaseDetail(transport)
+        self.coverage = coverage.Coverage(transport)
+        self.divisions = divisions.Divisions(transport)
+        self.files = files.Files(transport)
+        self.messages = messages.Messages(transport)
+        self.quotes = quotes.Quotes(transport)
         self.webhooks = Webhooks(transport)
         self.payments = Payments(transport)
         self.tasks = Tasks(transport)
         self.test_mode = TestMode(transport)
+
+    async def preflight(self, debts: Iterable[Debt]) -> list[preflight.PreflightFinding]:
+        """The groups of `debts` no partner would take (see `debtkit_debitura.preflight`)."""
+        return await preflight.preflight(self.coverage, debts, self.validated)
 
     # -- writes ------------------------------------------------------------------------------
 

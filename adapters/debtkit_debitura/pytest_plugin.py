@@ -4,7 +4,7 @@
 - ``debitura_simulator_factory``: ``await factory(**create_app_options)`` starts one with
   custom limits, faults, contract switches...; all are stopped when the test ends.
 
-Each yields a `RunningSimulator` with ``base_url``, ``credentials``, ``state`` and
+Each yields a `RunningSimulator` with ``base_url``, ``credentials``, ``state``, ``records`` and
 ``connect(**options)`` (a `DebituraClient` pointed at it).
 """
 
@@ -19,7 +19,14 @@ import pytest
 from debtkit.simulator import SimulatorServer
 from debtkit_debitura.adapter import DebituraAdapter
 from debtkit_debitura.client import DebituraClient
-from debtkit_debitura.simulator import DEFAULT_API_KEY, STATE, SimulatorState, create_app
+from debtkit_debitura.simulator import (
+    DEFAULT_API_KEY,
+    RECORDS,
+    STATE,
+    Records,
+    SimulatorState,
+    create_app,
+)
 
 try:  # strict-mode projects need pytest-asyncio's decorator; without it, plain pytest's
     from pytest_asyncio import fixture as _async_fixture
@@ -35,6 +42,11 @@ class RunningSimulator:
     credentials: Mapping[str, str]
     state: SimulatorState
     server: SimulatorServer = attrs.field(repr=False)
+
+    @property
+    def records(self) -> Records:
+        """Files, chats, divisions... and the hooks that play collection (`needs_info`...)."""
+        return self.server.app[RECORDS]
 
     def connect(self, **options: Any) -> DebituraClient:
         return DebituraAdapter().connect(self.credentials, base_url=self.base_url, **options)

@@ -102,12 +102,13 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     raise ValueError("an amount must be a finite number")
 
 
-def _structure_str(value: object, _: type) -> str:
+def _structure_str(value: object, cl: type[str]) -> str:
     # cattrs' default str() would read any JSON value as text (a list as "['x']", an object
-    # as its repr): a wrong type in an answer must fail to read, not become an id.
+    # as its repr): a wrong type in an answer must fail to read, not become an id. The hook
+    # also receives str-based enums (a vocabulary): they are built from the string.
     if not isinstance(value, str):
         raise TypeError("must be a string")
-    return value
+    return value if cl is str else cl(value)
 
 
 def _make_converter() -> cattrs.Converter:

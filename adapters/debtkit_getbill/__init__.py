@@ -15,7 +15,6 @@ from debtkit_getbill.destinations import Destination, destination_for
 from debtkit_getbill.errors import ExpensiveDestinationError
 from debtkit_getbill.followups import Followup, FollowupDirection, FollowupStatus, FollowupType
 from debtkit_getbill.options import GetBillOptions
-from debtkit_getbill.preflight import InsufficientCreditsError
 from debtkit_getbill.reports import DownloadError, Report, ReportDownload
 from debtkit_getbill.update import UPDATABLE_FIELDS
 from debtkit_getbill.wire import STATUS_MAP, WRITABLE_STATUSES
@@ -43,7 +42,6 @@ __all__ = [
     "GetBillAuth",
     "GetBillClient",
     "GetBillOptions",
-    "InsufficientCreditsError",
     "Report",
     "ReportDownload",
     "Subscription",

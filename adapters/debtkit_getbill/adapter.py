@@ -33,7 +33,6 @@ from debtkit_getbill.client import GetBillClient, RateObservingGate
 from debtkit_getbill.credits import estimate_credits
 from debtkit_getbill.errors import error_from_response, rate_observation
 from debtkit_getbill.options import PROVIDER
-from debtkit_getbill.preflight import credit_preflight
 from debtkit_getbill.rules import policy_rules
 from debtkit_getbill.webhook_events import parse_webhook
 from debtkit_getbill.wire import case_from_record, debt_payload, unstructure
@@ -200,12 +199,6 @@ class GetBillAdapter:
         if estimate.without_phone:
             lines.append(f"  {len(estimate.without_phone)} debt(s) have no valid phone: no call")
         return lines
-
-    async def preflight(
-        self, client: GetBillClient, debts: Iterable[Debt], *, strict: bool = False
-    ) -> list[str]:
-        """The CLI's pre-import hook: the credit balance against the estimate."""
-        return await credit_preflight(client, debts, strict=strict)
 
     def simulator(self, **options: Any) -> web.Application:
         """The GetBill simulator app (see `debtkit_getbill.simulator.create_app`)."""

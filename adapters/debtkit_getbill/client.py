@@ -53,6 +53,7 @@ from debtkit_getbill.errors import (
 )
 from debtkit_getbill.followups import Followups
 from debtkit_getbill.options import PROVIDER
+from debtkit_getbill.preflight import credit_preflight
 from debtkit_getbill.reports import Reports
 from debtkit_getbill.sync import changes
 from debtkit_getbill.update import update_body
@@ -154,6 +155,11 @@ class GetBillClient(BaseClient):
 
     def estimate_credits(self, debts: Iterable[Debt]) -> CreditEstimate:
         return estimate_credits(debts, default_region=self._default_region)
+
+    async def preflight(self, debts: Iterable[Debt]) -> list[str]:
+        """Before an import: the credit balance against the estimate (one read); empty when
+        it covers it. See `debtkit_getbill.preflight`."""
+        return await credit_preflight(self, debts)
 
     # -- reads ---------------------------------------------------------------------------
 

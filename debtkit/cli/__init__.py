@@ -14,8 +14,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from debtkit.cli import commands, listen, provider_commands
+from debtkit.cli import attach, commands, listen, provider_commands
 from debtkit.cli import sync as sync_command
+from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
 from debtkit.errors import DebtkitError
 from debtkit.registry import Registry
 
@@ -71,15 +72,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
     run.add_argument(
-        "--refuse-over-credits",
-        action="store_true",
-        help="refuse when the cost estimate exceeds the provider's credit balance (GetBill)",
-    )
-    run.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
         help="the simulator's time scale, if importing into one",
+    )
+    run.add_argument(
+        "--preflight",
+        choices=PREFLIGHT_MODES,
+        default="warn",
+        help="before sending, ask the provider what would go wrong (GetBill: credits against "
+        "the estimate; Debitura: coverage): warn (default), refuse to send, or off",
     )
     _connection(run)
 
@@ -87,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--provider", required=True)
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     _connection(export)
+
+    attach.add_parser(sub, _connection)
 
     simulate = sub.add_parser("simulate", help="run a provider simulator on loopback")
     simulate.add_argument("--provider", required=True)
@@ -114,6 +119,8 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.import_(args, registry)
         if args.command == "export":
             return commands.export(args, registry)
+        if args.command == "attach":
+            return attach.attach(args, registry)
         if args.command == "simulate":
             return commands.simulate(args, registry)
         if args.command == "listen":

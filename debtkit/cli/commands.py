@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import nullcontext, suppress
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 from debtkit.bulk import bulk_import
 from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
+from debtkit.cli.preflight import preflight
 from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
@@ -71,8 +72,8 @@ def credentials(adapter: Adapter, args: argparse.Namespace) -> dict[str, str]:
     return given
 
 
-def connect_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any]:
-    """`adapter.connect` keywords from the shared --credential and --base-url flags."""
+def connection_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any]:
+    """`connect()` options from the --credential and --base-url flags every command shares."""
     options: dict[str, Any] = {"credentials": credentials(adapter, args)}
     if args.base_url:
         options["base_url"] = args.base_url
@@ -121,14 +122,10 @@ async def run_import(
     concurrency: int,
     batch_size: int = 1000,
     encoding: str | None = None,
-    preflight: Callable[[Any], Awaitable[Iterable[str]]] | None = None,
 ) -> Summary:
     summary = Summary()
     total = count_rows(path, encoding=encoding)
     async with adapter.connect(**connect_options) as client:
-        if preflight is not None:  # e.g. GetBill: the credit balance against the estimate
-            for line in await preflight(client):
-                print(line)
         with ProgressDisplay(adapter.name, total) as display:
             stream = bulk_import(
                 client,
@@ -144,21 +141,6 @@ async def run_import(
     return summary
 
 
-def preflight_hook(
-    adapter: Adapter, path: Path, column_map: Mapping[str, str], strict: bool
-) -> Callable[[Any], Awaitable[Iterable[str]]] | None:
-    """The adapter's optional ``preflight(client, debts, strict=...)`` bound to the input."""
-    hook = getattr(adapter, "preflight", None)
-    if hook is None:
-        return None
-
-    async def check(client: Any) -> Iterable[str]:
-        debts = (row.debt for row in read_debts(path, column_map) if row.debt is not None)
-        return [str(line) for line in await hook(client, debts, strict=strict)]
-
-    return check
-
-
 def import_(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
     with input_path(args) as path:
@@ -169,7 +151,10 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
-        options = connect_options(adapter, args)
+        options = connection_options(adapter, args)
+        if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
+            rows = read_debts(path, column_map, encoding=args.encoding)
+            asyncio.run(preflight(adapter, options, rows, args.preflight))
         if args.relax:
             options["relax"] = args.relax
         if args.time_scale != 1.0:
@@ -195,9 +180,6 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     concurrency=args.concurrency,
                     batch_size=args.batch_size,
                     encoding=args.encoding,
-                    preflight=preflight_hook(
-                        adapter, path, column_map, getattr(args, "refuse_over_credits", False)
-                    ),
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}
@@ -229,7 +211,7 @@ async def _export(adapter: Adapter, options: Mapping[str, Any], fmt: str) -> int
 
 def export(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
-    return asyncio.run(_export(adapter, connect_options(adapter, args), args.format))
+    return asyncio.run(_export(adapter, connection_options(adapter, args), args.format))
 
 
 async def _simulate(adapter: Adapter, port: int, time_scale: float) -> None:

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from debtkit.cli.commands import connect_options
+from debtkit.cli.commands import connection_options
 from debtkit.errors import ConfigurationError
 from debtkit.registry import Registry
 
@@ -66,7 +66,7 @@ async def _credits(adapter: Any, options: Mapping[str, Any]) -> int:
 
 def credits(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
-    return asyncio.run(_credits(adapter, connect_options(adapter, args)))
+    return asyncio.run(_credits(adapter, connection_options(adapter, args)))
 
 
 async def _followups(adapter: Any, options: Mapping[str, Any], case: str, details: bool) -> int:
@@ -90,7 +90,7 @@ async def _followups(adapter: Any, options: Mapping[str, Any], case: str, detail
 
 def followups(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
-    options = connect_options(adapter, args)
+    options = connection_options(adapter, args)
     return asyncio.run(_followups(adapter, options, args.case, args.details))
 
 

@@ -1,5 +1,5 @@
-"""The core CLI's provider hooks: import's optional ``preflight`` and the provider-specific
-commands, with an in-memory adapter (the core knows no real adapter)."""
+"""The core CLI's provider hooks: import's optional client ``preflight`` and the
+provider-specific commands, with an in-memory adapter (the core knows no real adapter)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,30 @@ from pathlib import Path
 
 import pytest
 
-from debtkit import Debt, DebtkitError, Registry, to_json
+from debtkit import Debt, Registry, to_json
 from debtkit.cli import main
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeProvider
 from tests.core.test_cli_import import FakeAdapter
 
 
-class CheckingAdapter(FakeAdapter):
-    """A FakeAdapter whose preflight counts the debts and refuses under `strict`."""
+class CheckingProvider(FakeProvider):
+    """A FakeProvider whose preflight counts the debts and always finds something."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.checked: list[tuple[int, bool]] = []
+        self.checked: list[int] = []
 
-    async def preflight(
-        self, client: FakeProvider, debts: Iterable[Debt], *, strict: bool = False
-    ) -> list[str]:
+    async def preflight(self, debts: Iterable[Debt]) -> list[str]:
         count = sum(1 for _ in debts)
-        self.checked.append((count, strict))
-        if strict:
-            raise DebtkitError(f"refusing {count} debts")
+        self.checked.append(count)
         return [f"preflight saw {count} debts"]
+
+
+class CheckingAdapter(FakeAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.provider = self.client = CheckingProvider()
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def test_import_runs_the_adapters_preflight_before_sending(
     source: Path, registry: Registry, adapter: CheckingAdapter, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["import", str(source), *FLAGS], registry) == 0
-    assert adapter.checked == [(5, False)]
+    assert adapter.client.checked == [5]
     assert "preflight saw 5 debts" in capsys.readouterr().out
     assert len(adapter.provider.cases_by_ref) == 5
 
@@ -66,9 +68,11 @@ def test_import_runs_the_adapters_preflight_before_sending(
 def test_a_refusing_preflight_stops_the_import_before_any_debt(
     source: Path, registry: Registry, adapter: CheckingAdapter, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["import", str(source), *FLAGS, "--refuse-over-credits"], registry)
+    code = main(["import", str(source), *FLAGS, "--preflight", "refuse"], registry)
     assert code == 2
-    assert "refusing 5 debts" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "preflight saw 5 debts" in captured.out
+    assert "nothing was sent" in captured.err
     assert adapter.provider.cases_by_ref == {}
 
 

@@ -22,7 +22,10 @@ OpenAPI document), so both sides agree on what is open there:
 - reads: by id (a non-UUID → 400), by creditor reference, by case reference (404s), the paged
   list with ``Statuses``/``Ids``/``DebtorIds``/``DivisionIds`` (repeated keys or
   comma-separated) and ``Sort`` (unknown fields ignored, as Debitura does);
-  ``POST /cases/preview``; ``GET /me``.
+  ``POST /cases/preview``; ``GET /me``;
+- the rest of the API registers its own routes: `documents` (files, chats), `case_detail`
+  (timeline, contract status, validation, exclusive period, quotes), `account` (users,
+  contracts, coverage, eligibility) and `divisions`, over the memory in `records`.
 """
 
 from __future__ import annotations
@@ -43,9 +46,14 @@ from debtkit import jsonutil
 from debtkit.plugin import RateLimit
 from debtkit.simulator import CREDENTIALS, Faults, fault_middleware
 from debtkit_debitura.mapping import LIFECYCLES, lifecycle_name
+from debtkit_debitura.simulator import account as account_routes
+from debtkit_debitura.simulator import case_detail as case_detail_routes
+from debtkit_debitura.simulator import divisions as division_routes
+from debtkit_debitura.simulator import documents as document_routes
 from debtkit_debitura.simulator import payloads, testmode, webhook_routes
 from debtkit_debitura.simulator import payments as payment_routes
 from debtkit_debitura.simulator.checks import check_create, check_preview, resolve_country
+from debtkit_debitura.simulator.records import RECORDS, Records
 from debtkit_debitura.simulator.state import (
     CONTRACT_ERRORS,
     LoggedRequest,
@@ -464,7 +472,8 @@ def create_app(
     if faults is not None:
         stack.append(_faults_for(faults, fault_methods))
     stack.append(api.gate)
-    app = web.Application(middlewares=stack)
+    # Uploads go up to 25 MiB plus the multipart framing (aiohttp's default limit is 1 MiB).
+    app = web.Application(middlewares=stack, client_max_size=32 * 1024 * 1024)
     app[STATE] = state
     app[CREDENTIALS] = {"api_key": next(iter(state.api_keys), DEFAULT_API_KEY)}
     app.router.add_post("/cases/preview", api.preview)
@@ -482,4 +491,7 @@ def create_app(
         retry_delays=webhook_retry_delays,
     )
     testmode.register(app, state, hub, payments, tasks)
+    app[RECORDS] = records = Records.seeded(state)
+    for module in (account_routes, case_detail_routes, division_routes, document_routes):
+        module.register(app, state, records)
     return app

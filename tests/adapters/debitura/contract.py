@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,8 @@ class Exchange:
     status: int
     request_text: str
     response_text: str | None
+    content_type: str = ""
+    request_bytes: bytes = b""
 
 
 def recorder(exchanges: list[Exchange]) -> Any:
@@ -83,11 +87,15 @@ def recorder(exchanges: list[Exchange]) -> Any:
 
     @web.middleware
     async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        request_text = await request.text()  # cached: the handler reads it again
+        raw = await request.read()  # cached: the handler reads it again
         response = await handler(request)
         text = response.text if isinstance(response, web.Response) else None
         path = request.rel_url.raw_path  # still percent-encoded: one segment stays one
-        exchanges.append(Exchange(request.method, path, response.status, request_text, text))
+        content_type = request.headers.get("Content-Type", "")
+        request_text = raw.decode("utf-8", errors="replace")
+        exchanges.append(
+            Exchange(request.method, path, response.status, request_text, text, content_type, raw)
+        )
         return response
 
     return record
@@ -128,13 +136,58 @@ class SpecContract:
 
     # -- requests and responses --------------------------------------------------------------
 
-    def request_errors(self, method: str, path: str, text: str) -> list[str]:
+    def request_errors(
+        self, method: str, path: str, text: str, content_type: str = "", raw: bytes = b""
+    ) -> list[str]:
         _, operation = self.operation(method, path)
         body = operation.get("requestBody")
         if body is None:
             return [] if not text else [f"{method} {path} takes no body"]
+        if content_type.startswith("multipart/form-data"):
+            return self._multipart_errors(method, path, body["content"], content_type, raw)
         schema = _anchored(body["content"]["application/json"]["schema"])
         return [f"{method} {path} request: {e}" for e in self.errors(json.loads(text), schema)]
+
+    def _multipart_errors(
+        self,
+        method: str,
+        path: str,
+        content: Mapping[str, Any],
+        content_type: str,
+        raw: bytes,
+    ) -> list[str]:
+        """A multipart body as the object its schema describes: text parts as strings, file
+        parts (``format: binary``) as a placeholder string, and each file part must carry a
+        filename. Part names outside the schema are violations too."""
+        where = f"{method} {path} multipart request"
+        declared = content.get("multipart/form-data")
+        if declared is None:
+            return [f"{where}: the operation takes no multipart body"]
+        schema = _anchored(declared["schema"])
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+        )
+        if not message.is_multipart():
+            return [f"{where}: not a multipart body"]
+        properties = schema.get("properties", {})
+        instance: dict[str, Any] = {}
+        problems = []
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            spec = properties.get(name)
+            if spec is None:
+                problems.append(f"{where}: part {name!r} is not in the schema")
+                continue
+            if spec.get("format") == "binary":
+                if not filename:
+                    problems.append(f"{where}: file part {name!r} has no filename")
+                instance[str(name)] = "<binary>"
+            else:
+                payload = part.get_payload(decode=True)
+                instance[str(name)] = (payload or b"").decode("utf-8")
+        problems += [f"{where}: {e}" for e in self.errors(instance, schema)]
+        return problems
 
     def response_candidates(
         self, method: str, path: str, status: int
@@ -187,7 +240,13 @@ class SpecContract:
         violations: list[str] = []
         for exchange in exchanges:
             violations.extend(
-                self.request_errors(exchange.method, exchange.path, exchange.request_text)
+                self.request_errors(
+                    exchange.method,
+                    exchange.path,
+                    exchange.request_text,
+                    exchange.content_type,
+                    exchange.request_bytes,
+                )
             )
             if exchange.status != 499:
                 violations.extend(

@@ -140,3 +140,42 @@ async def test_every_events_operation_is_exercised_within_the_document(
         ("GET", "/cases/{id}/tasks"),
     }
     assert spec_contract.check_all(exchanges) == []
+
+
+def _multipart(*parts: tuple[str, str | None, bytes]) -> tuple[str, bytes]:
+    boundary = "sim-boundary"
+    chunks = []
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        chunks.append(
+            f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content
+        )
+    body = b"\r\n".join(chunks) + f"\r\n--{boundary}--\r\n".encode()
+    return f"multipart/form-data; boundary={boundary}", body
+
+
+_FILES = "/cases/3fa85f64-5717-4562-b3fc-2c963f66afa6/files"
+
+
+def test_contract_accepts_a_documented_multipart_upload(spec_contract: SpecContract) -> None:
+    content_type, body = _multipart(
+        ("File", "a.pdf", b"%PDF"), ("DocumentType", None, b"DemandLetter")
+    )
+    assert spec_contract.request_errors("POST", _FILES, "x", content_type, body) == []
+
+
+def test_contract_flags_a_multipart_part_the_schema_does_not_know(
+    spec_contract: SpecContract,
+) -> None:
+    content_type, body = _multipart(("File", "a.pdf", b"%PDF"), ("Comment", None, b"hi"))
+    assert spec_contract.request_errors("POST", _FILES, "x", content_type, body)
+
+
+def test_contract_flags_a_multipart_upload_without_its_file(spec_contract: SpecContract) -> None:
+    content_type, body = _multipart(("Description", None, b"no file"))
+    assert spec_contract.request_errors("POST", _FILES, "x", content_type, body)
+
+
+def test_contract_flags_a_file_part_without_a_filename(spec_contract: SpecContract) -> None:
+    content_type, body = _multipart(("File", None, b"%PDF"))
+    assert spec_contract.request_errors("POST", _FILES, "x", content_type, body)

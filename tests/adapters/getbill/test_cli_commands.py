@@ -100,27 +100,29 @@ def test_import_warns_when_the_estimate_exceeds_the_balance(
     simulator.sim.app[EXTRAS].credits["current_credits"] = 10
     code = main(["import", str(debts_file(tmp_path)), "--provider", "getbill", *simulator.flags()])
     assert code == 0
-    assert (
-        "warning: estimated 50 credits exceed the getbill balance of 10" in capsys.readouterr().out
+    assert "preflight: estimated 50 credits exceed the getbill balance of 10" in (
+        capsys.readouterr().out
     )
     assert len(simulator.sim.state.debts) == 2
 
 
-def test_import_with_refuse_over_credits_sends_nothing(
+def test_import_with_preflight_refuse_over_the_balance_sends_nothing(
     simulator: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     simulator.sim.app[EXTRAS].credits["current_credits"] = 10
     source = debts_file(tmp_path)
-    args = ["import", str(source), "--provider", "getbill", "--refuse-over-credits"]
+    args = ["import", str(source), "--provider", "getbill", "--preflight", "refuse"]
     assert main([*args, *simulator.flags()]) == 2
-    assert "exceed the getbill balance of 10" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "exceed the getbill balance of 10" in captured.out
+    assert "nothing was sent" in captured.err
     assert simulator.sim.state.debts == {}
 
 
 def test_import_within_the_balance_says_so_and_imports(
     simulator: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["import", str(debts_file(tmp_path)), "--provider", "getbill", "--refuse-over-credits"]
+    args = ["import", str(debts_file(tmp_path)), "--provider", "getbill", "--preflight", "refuse"]
     assert main([*args, *simulator.flags()]) == 0
-    assert "credit balance 100,000 covers the estimate (50)" in capsys.readouterr().out
+    assert "preflight: getbill raised no objection" in capsys.readouterr().out
     assert len(simulator.sim.state.debts) == 2

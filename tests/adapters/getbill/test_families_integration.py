@@ -14,7 +14,6 @@ import attrs
 import pytest
 from debtkit_getbill import GetBillClient
 from debtkit_getbill.followups import FollowupStatus, FollowupType
-from debtkit_getbill.preflight import InsufficientCreditsError, credit_preflight
 from debtkit_getbill.pytest_plugin import SimulatorFactory
 from debtkit_getbill.reports import DownloadError
 from debtkit_getbill.simulator import RunningSimulator
@@ -314,42 +313,31 @@ async def test_family_reads_and_writes_land_in_the_simulator_buckets(
     assert buckets == [("POST", "write"), ("GET", "read"), ("GET", "read")]
 
 
-async def test_preflight_passes_when_the_balance_covers_the_estimate(
+async def test_preflight_finds_nothing_when_the_balance_covers_the_estimate(
     getbill_simulator: RunningSimulator,
 ) -> None:
     getbill_simulator.app[EXTRAS].credits["current_credits"] = 25
     async with getbill_simulator.connect() as client:
-        lines = await credit_preflight(client, [person_debt()], strict=True)
-    assert lines == ["getbill credit balance 25 covers the estimate (25)"]
+        assert await client.preflight([person_debt()]) == []
 
 
-async def test_preflight_warns_when_the_estimate_exceeds_the_balance(
+async def test_preflight_finds_an_estimate_over_the_balance(
     getbill_simulator: RunningSimulator,
 ) -> None:
     getbill_simulator.app[EXTRAS].credits["current_credits"] = 49
     async with getbill_simulator.connect() as client:
-        (line,) = await credit_preflight(client, [person_debt("A"), person_debt("B")])
-    assert line.startswith("warning: estimated 50 credits exceed the getbill balance of 49")
+        (finding,) = await client.preflight([person_debt("A"), person_debt("B")])
+    assert finding == "estimated 50 credits exceed the getbill balance of 49"
 
 
-async def test_strict_preflight_refuses_an_import_over_the_balance(
-    getbill_simulator: RunningSimulator,
-) -> None:
-    getbill_simulator.app[EXTRAS].credits["current_credits"] = 0
-    async with getbill_simulator.connect() as client:
-        with pytest.raises(InsufficientCreditsError) as caught:
-            await credit_preflight(client, [person_debt()], strict=True)
-    assert (caught.value.estimate, caught.value.balance) == (25, 0)
-
-
-async def test_strict_preflight_refuses_when_the_balance_cannot_be_read(
+async def test_preflight_finds_a_balance_it_cannot_read(
     getbill_simulator_factory: SimulatorFactory,
 ) -> None:
     sim = await getbill_simulator_factory(scopes=("debts:read", "debts:write"))
     async with sim.connect() as client:
-        assert (await credit_preflight(client, [person_debt()]))[0].startswith("warning:")
-        with pytest.raises(InsufficientCreditsError, match="unchecked"):
-            await credit_preflight(client, [person_debt()], strict=True)
+        (finding,) = await client.preflight([person_debt()])
+    assert "balance not read" in finding
+    assert "unchecked" in finding
 
 
 async def test_unknown_ids_are_not_found_everywhere(getbill_simulator: RunningSimulator) -> None:
