@@ -1,5 +1,6 @@
-"""What every Debitura resource (files, messages, divisions...) shares: the transport, id
-path segments, response structuring and listings as async iterators.
+"""What every Debitura resource (files, messages, divisions, webhooks, payments, tasks...)
+shares: the transport, id path segments, response structuring and listings as async
+iterators.
 
 Every resource object sends through the client's own `Transport`, so budget, retry policy,
 error mapping and logging are those of the neutral calls.
@@ -10,29 +11,38 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from typing import Any, TypeVar, cast
-from urllib.parse import quote
 
 import attrs
 
-from debtkit.errors import Problem, ValidationError
+from debtkit.errors import ConfigurationError, Problem, ValidationError
 from debtkit.paging import Page, paginate
-from debtkit.transport import Request, Response, Transport
+from debtkit.transport import Request, Response, Transport, path_segment
 from debtkit_debitura.mapping import drop_nulls
 from debtkit_debitura.wire import PageData, converter
 
-__all__ = ["Resource", "items", "paged", "path", "segment", "structure"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Resource",
+    "body_of",
+    "items",
+    "page_size",
+    "paged",
+    "paged_records",
+    "path",
+    "records",
+    "segment",
+    "structure",
+]
+
+MAX_PAGE_SIZE = 100
 
 _T = TypeVar("_T")
 
 
 def segment(value: object, name: str = "id") -> str:
-    """One path segment: every reserved character escaped ("/" included); '', '.' and '..'
-    (which a URL resolver would fold away) are refused before anything is sent."""
+    """One path segment (`debtkit.transport.path_segment`); integer ids (chat users) too."""
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or text in {"", ".", ".."}:
-        problem = Problem(name, "not_addressable", "cannot be used as a path segment")
-        raise ValidationError([problem], subject="request")
-    return quote(text, safe="")
+    return path_segment(text, name=name)
 
 
 def path(*parts: str) -> str:
@@ -106,14 +116,65 @@ def paged(
     async def fetch(number: int) -> Page[_T]:
         body = await fetch_body(number)
         found = tuple(items(body, cls, subject, key))
-        page_body = body.get("page") if isinstance(body, Mapping) else None
-        page = structure(page_body or {}, PageData, "Debitura page")
-        if page.current_page is not None and page.total_pages is not None:
-            more = page.current_page < page.total_pages
-        elif page.total_results is not None:
-            more = number < math.ceil(page.total_results / page_size)
-        else:
-            more = len(found) >= page_size
-        return Page(found, has_more=more)
+        return Page(found, has_more=_more(body, number, len(found), page_size))
 
     return paginate(fetch, key=identity)
+
+
+def _more(body: object, number: int, found: int, size: int) -> bool:
+    """Whether page `number` of a ``{page: PageData, ...}`` listing has a next one."""
+    page_body = body.get("page") if isinstance(body, Mapping) else None
+    page = structure(page_body or {}, PageData, "Debitura page")
+    if page.current_page is not None and page.total_pages is not None:
+        return page.current_page < page.total_pages
+    if page.total_results is not None:
+        return number < math.ceil(page.total_results / size)
+    return found >= size
+
+
+def body_of(data: object, subject: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        problem = Problem("", "invalid_response", "is not a JSON object")
+        raise ValidationError([problem], subject=subject)
+    return data
+
+
+def records(data: object, subject: str) -> list[Any]:
+    """An unpaged array answer (``/webhooks``, ``/cases/{id}/payments``...); null is empty."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problem = Problem("", "invalid_response", "is not a JSON array")
+        raise ValidationError([problem], subject=subject)
+    return data
+
+
+def page_size(value: object, operation: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{operation}: page_size must be an integer")
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ConfigurationError(f"{operation}: page_size must be 1 to {MAX_PAGE_SIZE}")
+    return value
+
+
+def paged_records(
+    transport: Transport,
+    url: str,
+    list_key: str,
+    convert: Callable[[object], _T],
+    *,
+    params: Mapping[str, Any] | None = None,
+    size: int = MAX_PAGE_SIZE,
+    key: Callable[[_T], Hashable] | None = None,
+) -> AsyncIterator[_T]:
+    """`paged` for records turned into items by a function rather than structured as a
+    class (payments become the neutral `Payment`): one ``GET`` per page, each item once."""
+
+    async def fetch(number: int) -> Page[_T]:
+        query = {**(params or {}), "Page": number, "PageSize": size}
+        response = await transport.request(Request("GET", url, params=query))
+        body = body_of(response.body, f"Debitura {list_key} page")
+        found = tuple(convert(r) for r in records(body.get(list_key), f"Debitura {list_key}"))
+        return Page(found, has_more=_more(body, number, len(found), size))
+
+    return paginate(fetch, key=key)

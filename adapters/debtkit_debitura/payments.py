@@ -19,8 +19,16 @@ import attrs
 
 from debtkit.events.model import Payment
 from debtkit.transport import Request, Transport
+from debtkit_debitura.calls import (
+    MAX_PAGE_SIZE,
+    page_size,
+    paged_records,
+    path,
+    records,
+    segment,
+    structure,
+)
 from debtkit_debitura.mapping import PROVIDER
-from debtkit_debitura.resources import MAX_PAGE_SIZE, page_size, paged, records, segment, structure
 
 __all__ = ["Payments", "to_payment"]
 
@@ -76,18 +84,20 @@ class Payments:
         """Every payment on the account, ``GET /Payments`` page by page (one read per
         `page_size` payments), each once."""
         size = _size(page_size)
-        return paged(
+        return paged_records(
             self._transport, "Payments", "payments", to_payment, size=size, key=_payment_key
         )
 
     async def get(self, payment_id: str) -> Payment:
-        response = await self._transport.request(Request("GET", segment("Payments", payment_id)))
+        response = await self._transport.request(
+            Request("GET", path("Payments", segment(payment_id)))
+        )
         return to_payment(response.body)
 
     async def for_case(self, case_id: str) -> builtins.list[Payment]:
         """``GET /cases/{id}/payments``: the case's payments, in one read."""
-        path = segment("cases", case_id, "payments")
-        response = await self._transport.request(Request("GET", path))
+        url = path("cases", segment(case_id), "payments")
+        response = await self._transport.request(Request("GET", url))
         return [to_payment(r) for r in records(response.body, "Debitura payments")]
 
 

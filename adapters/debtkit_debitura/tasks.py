@@ -20,8 +20,16 @@ import attrs
 from debtkit.errors import ConfigurationError
 from debtkit.events.model import CaseEvent, EventType
 from debtkit.transport import Request, Transport
+from debtkit_debitura.calls import (
+    MAX_PAGE_SIZE,
+    page_size,
+    paged_records,
+    path,
+    records,
+    segment,
+    structure,
+)
 from debtkit_debitura.mapping import PROVIDER
-from debtkit_debitura.resources import MAX_PAGE_SIZE, page_size, paged, records, segment, structure
 
 __all__ = ["TASK_STATUSES", "TASK_TYPES", "Task", "TaskAction", "Tasks"]
 
@@ -116,7 +124,7 @@ class Tasks:
         """Every task on the account with this status and (any of) these types, page by page."""
         params = _filters(status, types, "tasks.list()")
         size = _size(page_size)
-        return paged(
+        return paged_records(
             self._transport, "tasks", "tasks", to_task, params=params, size=size, key=_task_key
         )
 
@@ -125,8 +133,8 @@ class Tasks:
     ) -> builtins.list[Task]:
         """``GET /cases/{id}/tasks``: the case's tasks, in one read."""
         params = _filters(status, types, "tasks.for_case()")
-        path = segment("cases", case_id, "tasks")
-        response = await self._transport.request(Request("GET", path, params=params))
+        url = path("cases", segment(case_id), "tasks")
+        response = await self._transport.request(Request("GET", url, params=params))
         return [to_task(r) for r in records(response.body, "Debitura tasks")]
 
 

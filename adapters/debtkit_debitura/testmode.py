@@ -14,7 +14,7 @@ import attrs
 
 from debtkit.errors import ConfigurationError
 from debtkit.transport import Request, Transport
-from debtkit_debitura.resources import segment, structure
+from debtkit_debitura.calls import path, segment, structure
 
 __all__ = ["ADVANCE_TARGETS", "Advanced", "Fired", "TestMode"]
 
@@ -60,16 +60,16 @@ class TestMode:
         body: dict[str, object] = {"to": to}
         if amount is not None:
             body["amount"] = Decimal(amount)
-        path = segment("test/cases", case_id, "advance")
+        url = path("test/cases", segment(case_id), "advance")
         # Advancing to a target already reached is a no-op, so a retry is harmless.
-        request = Request("POST", path, json=body, request_class="write", retry_safe=True)
+        request = Request("POST", url, json=body, request_class="write", retry_safe=True)
         response = await self._transport.request(request)
         return structure(response.body, Advanced, "Debitura advance result")
 
     async def delete_case(self, case_id: str) -> None:
         """``DELETE /test/cases/{id}``: a hard delete; deleting twice is fine."""
-        path = segment("test/cases", case_id)
-        await self._transport.request(Request("DELETE", path, request_class="write"))
+        url = path("test/cases", segment(case_id))
+        await self._transport.request(Request("DELETE", url, request_class="write"))
 
     async def delete_tagged(self, tag: str) -> None:
         """``DELETE /test/cases?tag=``: every test case with the tag, or none if any match is

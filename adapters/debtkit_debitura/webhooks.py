@@ -23,7 +23,7 @@ import attrs
 
 from debtkit.errors import ConfigurationError
 from debtkit.transport import Request, Transport
-from debtkit_debitura.resources import body_of, records, segment, structure
+from debtkit_debitura.calls import body_of, path, records, segment, structure
 
 __all__ = [
     "EVENT_TYPES",
@@ -130,7 +130,7 @@ class Webhooks:
 
     async def get(self, subscription_id: str) -> WebhookSubscription:
         response = await self._transport.request(
-            Request("GET", segment("webhooks", subscription_id))
+            Request("GET", path("webhooks", segment(subscription_id)))
         )
         return _subscription(response.body)
 
@@ -156,20 +156,20 @@ class Webhooks:
             body["isActive"] = active
         if test_mode is not None:
             body["isTestMode"] = test_mode
-        path = segment("webhooks", subscription_id)
-        request = Request("PATCH", path, json=body, request_class="write")
+        url = path("webhooks", segment(subscription_id))
+        request = Request("PATCH", url, json=body, request_class="write")
         return _subscription((await self._transport.request(request)).body)
 
     async def delete(self, subscription_id: str) -> None:
         """``DELETE /webhooks/{id}``: permanent."""
-        path = segment("webhooks", subscription_id)
-        await self._transport.request(Request("DELETE", path, request_class="write"))
+        url = path("webhooks", segment(subscription_id))
+        await self._transport.request(Request("DELETE", url, request_class="write"))
 
     async def test(self, subscription_id: str) -> WebhookTestResult:
         """``POST /webhooks/{id}/test``: a synthetic ``case.created`` sent now; the answer
         says whether the endpoint took it."""
-        path = segment("webhooks", subscription_id, "test")
-        request = Request("POST", path, request_class="write", retry_safe=True)
+        url = path("webhooks", segment(subscription_id), "test")
+        request = Request("POST", url, request_class="write", retry_safe=True)
         response = await self._transport.request(request)
         return structure(response.body, WebhookTestResult, "Debitura webhook test result")
 
@@ -193,8 +193,8 @@ class Webhooks:
         """``POST /webhooks/events/{id}/replay``: delivered again, with the original payload
         and ``X-Debitura-Replay: true``. A retried request may enqueue it twice, which a
         receiver deduplicating by event id absorbs."""
-        path = segment("webhooks/events", event_id, "replay")
-        request = Request("POST", path, request_class="write", retry_safe=True)
+        url = path("webhooks/events", segment(event_id), "replay")
+        request = Request("POST", url, request_class="write", retry_safe=True)
         response = await self._transport.request(request)
         return structure(body_of(response.body, "replay"), ReplayedEvent, "Debitura replay")
 

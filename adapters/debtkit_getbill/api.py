@@ -20,20 +20,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import attrs
 
 from debtkit import (
     AuthenticationError,
     BadRequestError,
-    ConfigurationError,
     PermissionDeniedError,
     Problem,
     ValidationError,
 )
 from debtkit.paging import Page, paginate
-from debtkit.transport import Params, Request, Response, Transport
+from debtkit.transport import Params, Request, Response, Transport, path_segment
 from debtkit_getbill.auth import GetBillAuth
 from debtkit_getbill.errors import NEUTRAL_PATHS
 from debtkit_getbill.models import structure
@@ -45,13 +43,11 @@ T = TypeVar("T")
 
 
 def segment(value: str) -> str:
-    """An id as one path segment: every reserved character quoted; '', '.' and '..' refused.
-
-    (A core helper for this is coming to debtkit.transport; this is the local stand-in.)
-    """
-    if not isinstance(value, str) or value.strip() in {"", ".", ".."}:
-        raise ConfigurationError("an id must be a non-empty string other than '.' and '..'")
-    return quote(value, safe="")
+    """An id as one path segment (`debtkit.transport.path_segment`); an id of blanks only is
+    refused too, since GetBill's ids never are."""
+    if isinstance(value, str) and not value.strip():
+        value = ""  # blanks only: refused like the empty id
+    return path_segment(value)
 
 
 def _unwrap(body: Any) -> Any:

@@ -101,9 +101,9 @@ async def test_dot_and_empty_ids_are_refused_before_any_request(
     mock_http: MockHttp, bad: str
 ) -> None:
     async with connect() as client:
-        with pytest.raises(ConfigurationError):
+        with pytest.raises(ValidationError):
             await client.debtors.get(bad)
-        with pytest.raises(ConfigurationError):
+        with pytest.raises(ValidationError):
             client.followups.by_debt(bad)
     assert mock_http.requests == {}
 
