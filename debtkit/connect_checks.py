@@ -47,7 +47,13 @@ def check_credentials(provider: str, credentials: object) -> Mapping[str, str]:
 
 
 def _finite(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A real number a float can hold: not a bool, NaN, an infinity or an int past 1e308."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _check_rate_overrides(provider: str, overrides: object) -> None:

@@ -1,7 +1,7 @@
 """Hypothesis strategies for hostile input: wrong types at every path, deep nesting, huge
 strings and numbers, NaN and infinities, lone surrogates and other odd unicode, None anywhere.
 
-Used by the entry-point fuzz (`test_fuzz_entry_points.py`).
+Used by the entry-point and privacy fuzzes (`test_fuzz_entry_points.py`, `test_fuzz_privacy.py`).
 """
 
 from __future__ import annotations

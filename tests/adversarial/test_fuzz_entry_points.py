@@ -20,6 +20,7 @@ from debtkit_debitura.options import parse_options
 from debtkit_getbill import GetBillAdapter
 from debtkit_getbill.credits import estimate_credits
 from debtkit_getbill.options import GetBillOptions, options_problems
+from debtkit_getbill.update import UPDATABLE_FIELDS, update_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -186,6 +187,22 @@ def test_option_parsing_raises_only_debtkit_errors(raw: Any) -> None:
     only_debtkit_errors(lambda: GetBillOptions.lenient(debt))
     only_debtkit_errors(lambda: options_problems(debt))
     only_debtkit_errors(lambda: parse_options(raw))
+
+
+@fuzz
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(sorted(UPDATABLE_FIELDS)) | odd_text, scalars | hostile_values, max_size=4
+    ),
+    region=st.sampled_from(["FR", "ZZ", "", "ÿ"]),
+    accept=st.booleans(),
+)
+def test_getbill_update_body_raises_only_debtkit_errors(
+    fields: dict[str, Any], region: str, accept: bool
+) -> None:
+    only_debtkit_errors(
+        lambda: update_body(fields, accept_expensive_destination=accept, default_region=region)
+    )
 
 
 connect_options = st.dictionaries(

@@ -53,6 +53,7 @@ def test_a_credential_that_cannot_travel_in_a_header_is_refused_without_its_valu
         {"rate_overrides": {"write": "many"}},
         {"time_scale": float("nan")},
         {"time_scale": 0},
+        {"time_scale": 10**400},  # no float holds it
     ],
 )
 def test_a_shared_option_of_the_wrong_type_is_a_configuration_error(
@@ -63,7 +64,14 @@ def test_a_shared_option_of_the_wrong_type_is_a_configuration_error(
 
 
 @pytest.mark.parametrize(
-    "option", [{"user_agent": "x\ny"}, {"scope": 5}, {"renew_margin": "soon"}, {"clock": 5}]
+    "option",
+    [
+        {"user_agent": "x\ny"},
+        {"scope": 5},
+        {"renew_margin": "soon"},
+        {"renew_margin": -(10**400)},
+        {"clock": 5},
+    ],
 )
 def test_a_getbill_option_of_the_wrong_type_is_a_configuration_error(
     option: dict[str, Any],
