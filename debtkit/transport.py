@@ -33,6 +33,7 @@ from debtkit.errors import (
     ConnectionFailedError,
     CredentialsUnavailableError,
     DebtkitError,
+    MalformedResponseError,
     Problem,
     ProtocolError,
     RateLimitedError,
@@ -57,8 +58,10 @@ __all__ = [
     "Timeouts",
     "Transport",
     "default_error",
+    "json_object",
     "path_segment",
     "redact_headers",
+    "unreadable",
 ]
 
 logger = logging.getLogger("debtkit.transport")
@@ -87,6 +90,31 @@ def path_segment(value: object, *, name: str = "id") -> str:
             pass
     problem = Problem(name, "not_addressable", "must be a non-empty string other than . and ..")
     raise ValidationError([problem], subject="request")
+
+
+def unreadable(provider: str, response: Response, reason: str) -> MalformedResponseError:
+    """The error for a 2xx whose body does not read as its documented shape."""
+    return MalformedResponseError(
+        provider,
+        response.method,
+        response.path,
+        response.status,
+        reason,
+        request_id=response.request_id,
+        body=response.body,
+    )
+
+
+def json_object(provider: str, response: Response) -> Mapping[str, Any]:
+    """The body as a JSON object, or `MalformedResponseError` (empty, text, another value)."""
+    body = response.body
+    if body is None:
+        raise unreadable(provider, response, "empty body")
+    if isinstance(body, str):
+        raise unreadable(provider, response, "body is not JSON")
+    if not isinstance(body, Mapping):
+        raise unreadable(provider, response, f"body is a JSON {type(body).__name__}, not an object")
+    return body
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

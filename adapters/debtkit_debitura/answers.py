@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
+from debtkit import transport
 from debtkit.errors import MalformedResponseError, ValidationError
 from debtkit.model import Case
 from debtkit.transport import Response
@@ -31,27 +32,12 @@ _T = TypeVar("_T")
 
 
 def unreadable(response: Response, reason: str) -> MalformedResponseError:
-    return MalformedResponseError(
-        PROVIDER,
-        response.method,
-        response.path,
-        response.status,
-        reason,
-        request_id=response.request_id,
-        body=response.body,
-    )
+    return transport.unreadable(PROVIDER, response, reason)
 
 
 def json_object(response: Response) -> Mapping[str, Any]:
     """The body as a JSON object, or `MalformedResponseError`."""
-    body = response.body
-    if body is None:
-        raise unreadable(response, "empty body")
-    if isinstance(body, str):
-        raise unreadable(response, "body is not JSON")
-    if not isinstance(body, Mapping):
-        raise unreadable(response, f"body is a JSON {type(body).__name__}, not an object")
-    return body
+    return transport.json_object(PROVIDER, response)
 
 
 def _case(response: Response, record: object, where: str) -> Case:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from debtkit import Case, MalformedResponseError, ValidationError
+from debtkit import Case, MalformedResponseError, ValidationError, transport
 from debtkit.transport import Response
 from debtkit_getbill.options import PROVIDER
 from debtkit_getbill.wire import case_from_record
@@ -29,26 +29,12 @@ __all__ = ["batch_data", "case_of", "envelope", "list_page", "unreadable"]
 
 
 def unreadable(response: Response, reason: str) -> MalformedResponseError:
-    return MalformedResponseError(
-        PROVIDER,
-        response.method,
-        response.path,
-        response.status,
-        reason,
-        request_id=response.request_id,
-        body=response.body,
-    )
+    return transport.unreadable(PROVIDER, response, reason)
 
 
 def envelope(response: Response) -> Mapping[str, Any]:
     """The body as GetBill's envelope object, or `MalformedResponseError`."""
-    body = response.body
-    if body is None:
-        raise unreadable(response, "empty body")
-    if isinstance(body, str):
-        raise unreadable(response, "body is not JSON")
-    if not isinstance(body, Mapping):
-        raise unreadable(response, f"body is a JSON {type(body).__name__}, not an object")
+    body = transport.json_object(PROVIDER, response)
     if "error" in body and body["error"] is not False:
         raise unreadable(response, "envelope reports an error")
     return body
