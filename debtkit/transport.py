@@ -417,7 +417,8 @@ class Transport:
         # (aiohttp's timeouts are connection errors too, redirect loops response errors).
         except asyncio.TimeoutError:
             raise RequestTimeoutError(self.provider, method, path, "timed out") from None
-        except aiohttp.ClientConnectorError as exc:  # refused, DNS, unreachable: nothing left
+        # Refused, DNS, unreachable, or a URL aiohttp cannot use: nothing left.
+        except (aiohttp.ClientConnectorError, aiohttp.InvalidURL) as exc:
             raise ConnectionNotMadeError(self.provider, method, path, type(exc).__name__) from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError) as exc:
             raise ConnectionFailedError(self.provider, method, path, type(exc).__name__) from None

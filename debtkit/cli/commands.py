@@ -89,7 +89,10 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     total = invalid = 0
     codes: Counter[str] = Counter()
     with input_path(args) as path:
-        for row in read_debts(path, columns(args), encoding=args.encoding):
+        rows = read_debts(path, columns(args), encoding=args.encoding)
+        if adapter is not None and getattr(args, "option", None):  # import --dry-run
+            rows = apply_options(rows, adapter.name, provider_options(adapter, args.option))
+        for row in rows:
             total += 1
             problems = list(row.problems)
             if row.debt is not None:

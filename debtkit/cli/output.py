@@ -66,12 +66,20 @@ class ProgressDisplay:
         self._watcher: asyncio.Task[None] | None = None
         if self.stream.isatty():
             try:
+                from rich.progress import BarColumn, TaskProgressColumn, TextColumn
                 from rich.progress import Progress as RichProgress
             except ImportError:
                 pass
             else:
-                self._bar = RichProgress(transient=False, console=_console(self.stream))
-                self._task = self._bar.add_task(label, total=total)
+                self._bar = RichProgress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    TaskProgressColumn(),
+                    TextColumn("{task.fields[status]}"),
+                    transient=False,
+                    console=_console(self.stream),
+                )
+                self._task = self._bar.add_task(label, total=total, status="")
 
     def __enter__(self) -> ProgressDisplay:
         if self._bar is not None:
@@ -144,11 +152,7 @@ class ProgressDisplay:
 
     def _show(self, force: bool = False) -> None:
         if self._bar is not None:
-            self._bar.update(
-                self._task,
-                completed=self.progress.done,
-                description=f"{self.label}: {self.status()}",
-            )
+            self._bar.update(self._task, completed=self.progress.done, status=self.status())
             return
         now = self.clock()
         finished = self.total is not None and self.progress.done >= self.total
