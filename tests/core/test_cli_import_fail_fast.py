@@ -4,6 +4,7 @@ its exit codes tell "the provider did not create some" from "some rows were inva
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from debtkit import Registry, to_json
 from debtkit.cli import main
 from debtkit.errors import APIStatusError, AuthenticationError, NotFoundError, PermissionDeniedError
-from debtkit.model import Debt
+from debtkit.model import Case, Debt
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import refuse
 from tests.core.test_cli_import import FakeAdapter
@@ -130,3 +131,31 @@ def test_invalid_rows_and_a_provider_refusal_exit_1(
 
 def test_every_debt_created_exits_0(source: Path, registry: Registry) -> None:
     assert run(source, registry) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "says"),
+    [(PermissionDeniedError, 403, "not allowed"), (NotFoundError, 404, "check --base-url")],
+)
+def test_the_probe_before_sending_stops_on_a_refused_credential_or_a_missing_api(
+    kind: type[APIStatusError],
+    status: int,
+    says: str,
+    source: Path,
+    registry: Registry,
+    adapter: FakeAdapter,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def refused(**filters: object) -> AsyncIterator[Case]:
+        raise kind("no", provider="fake", method="GET", path="/debts", status=status)
+        yield  # an async generator, like every client's cases()
+
+    monkeypatch.setattr(adapter.provider, "cases", refused)
+    code = run(source, registry)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert adapter.provider.create_calls == []
+    assert err.count("debtkit:") == 1
+    assert says in err
+    assert "nothing was sent" in err
