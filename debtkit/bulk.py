@@ -56,7 +56,7 @@ from debtkit.errors import (
     Problem,
     ValidationError,
 )
-from debtkit.exactly_once import is_ambiguous
+from debtkit.exactly_once import is_ambiguous, was_sent
 from debtkit.files import Row
 from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.model import Case, Debt
@@ -85,6 +85,7 @@ class Outcome(str, enum.Enum):
     AMBIGUOUS = "ambiguous"  # may or may not exist (no answer, or a 5xx): a rerun looks it up
     CHANGED = "changed"  # same reference, other content than what was sent before
     DUPLICATE = "duplicate"  # the same reference appears earlier in this input
+    NOT_SENT = "not_sent"  # never reached the provider (no connection): a rerun sends it
 
     @property
     def ok(self) -> bool:
@@ -255,8 +256,11 @@ class _Run:
         try:
             results = await self.client.create_batch([item.debt for item in items])
         except DebtkitError as exc:
-            results = []
             logger.warning("%s: batch of %d failed: %s", self.provider, len(items), exc)
+            if not is_ambiguous(exc) and not isinstance(exc, AmbiguousWriteError):
+                # The one request was refused or never left: so was every debt in it.
+                return [self._settle(item, None, exc) for item in items]
+            results = []
         by_position = {result.index: result for result in results}
         settled = []
         for position, item in enumerate(items):
@@ -301,6 +305,10 @@ class _Run:
             state, outcome = LedgerState.AMBIGUOUS, Outcome.AMBIGUOUS
         elif isinstance(error, ValidationError):  # refused locally: nothing was sent
             state, outcome = LedgerState.INVALID, Outcome.INVALID
+        elif error is not None and not was_sent(error):  # no connection, no credentials
+            # Nothing left this time; one an earlier run may have sent stays to be looked up.
+            state = LedgerState.AMBIGUOUS if item.look_up_first else LedgerState.QUEUED
+            outcome = Outcome.NOT_SENT
         elif isinstance(error, APIStatusError) and not is_ambiguous(error):
             state, outcome = LedgerState.REJECTED, Outcome.REJECTED
         else:  # ambiguous writes, transport failures, 5xx, missing results: it may exist

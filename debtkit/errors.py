@@ -22,6 +22,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailedError",
+    "ConnectionNotMadeError",
     "CredentialsUnavailableError",
     "DebtkitError",
     "DuplicateError",
@@ -132,6 +133,17 @@ class TransportError(DebtkitError):
 
 class ConnectionFailedError(TransportError):
     """The connection could not be made or was reset."""
+
+    #: Could the request have reached the server? False only when no connection was made.
+    sent: bool = True
+
+
+class ConnectionNotMadeError(ConnectionFailedError):
+    """No connection was made (refused, DNS failure, unreachable host): the request never
+    left, so it is not an ambiguous write and may be sent again without a lookup. A reset
+    after the connection was made stays a plain `ConnectionFailedError` (it may have left)."""
+
+    sent = False
 
 
 class RequestTimeoutError(TransportError):

@@ -9,7 +9,10 @@ A 2xx whose body cannot be read (`MalformedResponseError`) is ambiguous too: the
 reached the provider and may have taken effect.
 
 A 429 is not ambiguous (the provider refused before doing anything) and is waited out; any
-other 4xx is final.
+other 4xx is final. Nor is a request that never left: no connection was made
+(`ConnectionNotMadeError`) or its credentials could not be obtained
+(`CredentialsUnavailableError`); those are sent again, without a lookup, as the retry policy
+allows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TypeVar
 
 from debtkit.errors import (
     AmbiguousWriteError,
+    CredentialsUnavailableError,
     DebtkitError,
     MalformedResponseError,
     RateLimitedError,
@@ -29,7 +33,7 @@ from debtkit.errors import (
 )
 from debtkit.retry import RetryPolicy
 
-__all__ = ["create_exactly_once", "is_ambiguous"]
+__all__ = ["create_exactly_once", "is_ambiguous", "was_sent"]
 
 logger = logging.getLogger("debtkit.exactly_once")
 
@@ -39,7 +43,16 @@ L = TypeVar("L")
 
 def is_ambiguous(error: BaseException) -> bool:
     """Could the write have taken effect although it failed?"""
+    if not was_sent(error):
+        return False
     return isinstance(error, (TransportError, ServerError, MalformedResponseError))
+
+
+def was_sent(error: BaseException) -> bool:
+    """False when the request certainly never reached the provider's API."""
+    if isinstance(error, CredentialsUnavailableError):
+        return False
+    return bool(getattr(error, "sent", True))
 
 
 async def create_exactly_once(
@@ -67,6 +80,12 @@ async def create_exactly_once(
                 raise
             await sleep(retry.delay(attempt, error))
         except DebtkitError as error:
+            if not was_sent(error):  # nothing left: safe to send again, no lookup needed
+                if attempt >= retry.attempts or not retry.is_retryable(error):
+                    raise
+                await sleep(retry.delay(attempt, error))
+                attempt += 1
+                continue
             if not is_ambiguous(error):
                 raise
             logger.debug("%s: create failed ambiguously (%s); looking it up", provider, error)

@@ -31,6 +31,7 @@ from debtkit.errors import (
     APIStatusError,
     ConfigurationError,
     ConnectionFailedError,
+    ConnectionNotMadeError,
     CredentialsUnavailableError,
     DebtkitError,
     MalformedResponseError,
@@ -304,6 +305,11 @@ class Transport:
 
     def session(self) -> aiohttp.ClientSession:
         # Created lazily so the transport can be built outside a running loop.
+        if self._owns_session and self._session is not None and self._session._loop.is_closed():
+            # Opened under an earlier asyncio.run(), whose loop is gone: it cannot be used or
+            # closed from here, so it is dropped (its sockets went with that loop).
+            _detach(self._session)
+            self._session = None
         if self._session is None or (self._owns_session and self._session.closed):
             self._session = aiohttp.ClientSession(timeout=self._timeouts.to_aiohttp())
             self._owns_session = True
@@ -439,6 +445,9 @@ class Transport:
         # (aiohttp's timeouts are connection errors too, redirect loops response errors).
         except asyncio.TimeoutError:
             raise RequestTimeoutError(self.provider, method, path, "timed out") from None
+        # Refused, DNS, unreachable, or a URL aiohttp cannot use: nothing left.
+        except (aiohttp.ClientConnectorError, aiohttp.InvalidURL) as exc:
+            raise ConnectionNotMadeError(self.provider, method, path, type(exc).__name__) from None
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError) as exc:
             raise ConnectionFailedError(self.provider, method, path, type(exc).__name__) from None
         except aiohttp.ClientResponseError as exc:  # not HTTP, a bad header, a redirect loop
@@ -477,6 +486,15 @@ class _AuthFailed(Exception):
         if isinstance(error, (TransportError, ServerError, RateLimitedError)):
             error = CredentialsUnavailableError(provider, request.method, request.path, error)
         return cls(error)
+
+
+def _detach(session: aiohttp.ClientSession) -> None:
+    """Forget a session of a dead loop without aiohttp's "Unclosed client session" warning:
+    closing it needs that loop, and its connections cannot outlive it anyway."""
+    connector = session.connector
+    if connector is not None:
+        connector._close()  # with its loop closed, this only marks it closed
+    session._connector = None
 
 
 async def _read_body(raw: aiohttp.ClientResponse, limit: int) -> bytes | None:

@@ -1,10 +1,21 @@
 """The `debtkit` command line: validate, import, export, simulate, demo, and the event and
 provider commands (listen, sync, credits, followups, attach).
 
-Exit codes: 0 all good; 1 some debt invalid or not created; 2 a debtkit error (bad
-arguments, credentials, a refused ledger, an unreadable file...) on one line; 3 an unexpected
-internal error (a bug: one line naming its type, no traceback unless ``DEBTKIT_TRACEBACK=1``);
-130 interrupted.
+Exit codes:
+
+- 0: all good (``import``: every debt created, or already there);
+- 1: ``import``: some debts not created by the provider (rejected, ambiguous, or never sent
+  because it could not be reached: see the results file); ``validate``: some rows invalid;
+- 2: a usage or configuration error, on one line: bad arguments, an unknown provider or
+  ``--rate`` limit, missing or refused credentials (401/403), a wrong base URL (404 on the
+  API), a provider that cannot be reached, a refused ledger, an unreadable file, a busy port;
+  ``import`` checks credentials and URL with one read before sending anything, and stops
+  at once if the provider gives that answer during the import (a rerun resumes);
+- 3: an unexpected internal error (a bug: one line naming its type, no traceback unless
+  ``DEBTKIT_TRACEBACK=1``);
+- 4: ``import``: some rows refused locally (invalid, or a reference repeated in the input),
+  and none refused by the provider;
+- 130: interrupted.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from debtkit._version import __version__
 from debtkit.cli import attach, commands, listen, provider_commands
 from debtkit.cli import sync as sync_command
 from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
@@ -44,17 +56,28 @@ def _connection(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="debtkit", description=__doc__)
+IMPORT_EPILOG = """exit codes: 0 every debt created (or already there); 1 some debts not created
+by the provider (rejected, ambiguous, not sent); 2 a usage or configuration error (e.g. refused
+credentials, a wrong --base-url, an unreachable provider: nothing sent, or the import stopped
+at once; a rerun resumes); 3 an internal error; 4 only rows refused locally (invalid)."""
+
+
+def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="debtkit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     validate = sub.add_parser("validate", help="check every debt of a file locally")
     _source(validate)
     validate.add_argument("--provider", help="also apply this provider's policy rules")
 
-    run = sub.add_parser("import", help="send a file of debts to a provider, resumably")
+    run = sub.add_parser(
+        "import", help="send a file of debts to a provider, resumably", epilog=IMPORT_EPILOG
+    )
     _source(run)
-    run.add_argument("--provider", required=True)
+    run.add_argument("--provider", required=True, help="the provider to send the debts to")
     run.add_argument("--ledger", help="journal file (default: beside the input)")
     run.add_argument("--results", help="results JSONL (default: beside the input)")
     run.add_argument("--dry-run", action="store_true", help="validate and estimate, send nothing")
@@ -69,7 +92,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write each provider case in full (with the debtor's personal data) to the results",
     )
-    run.add_argument("--concurrency", type=int, default=8)
+    run.add_argument(
+        "--rate",
+        action="append",
+        metavar="NAME=COUNT[/SECONDS]",
+        help="the account's plan for one of the adapter's rate limits (GetBill: write, read;"
+        " Debitura: minute, hour, day), e.g. write=100/60 (repeatable)",
+    )
+    run.add_argument(
+        "--option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a provider option for every row, VALUE read as JSON if it parses (true, 3) and"
+        " as text otherwise, e.g. accept_expensive_destination=true (repeatable)",
+    )
+    run.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
     run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
     run.add_argument(
         "--time-scale",
@@ -87,15 +124,17 @@ def _parser() -> argparse.ArgumentParser:
     _connection(run)
 
     export = sub.add_parser("export", help="write every case a provider holds")
-    export.add_argument("--provider", required=True)
-    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--provider", required=True, help="the provider to read the cases of")
+    export.add_argument(
+        "--format", choices=("jsonl", "csv"), default="jsonl", help="output format on stdout"
+    )
     _connection(export)
 
     attach.add_parser(sub, _connection)
 
     simulate = sub.add_parser("simulate", help="run a provider simulator on loopback")
-    simulate.add_argument("--provider", required=True)
-    simulate.add_argument("--port", type=int, default=8080)
+    simulate.add_argument("--provider", required=True, help="the provider to simulate")
+    simulate.add_argument("--port", type=int, default=8080, help="loopback port (default 8080)")
     simulate.add_argument(
         "--time-scale", type=float, default=1.0, help="3600 makes an hour last 1s"
     )
@@ -103,15 +142,38 @@ def _parser() -> argparse.ArgumentParser:
     provider_commands.add_parsers(sub, _connection)
 
     demo = sub.add_parser("demo", help="import the example file into both built-in simulators")
-    demo.add_argument("--time-scale", type=float, default=3600.0)
+    demo.add_argument(
+        "--time-scale", type=float, default=3600.0, help="3600 (default) makes an hour last 1s"
+    )
     listen.add_parser(sub)
     sync_command.add_parser(sub)
+    _list_providers(parser, providers)
     return parser
 
 
+def _list_providers(parser: argparse.ArgumentParser, providers: Sequence[str]) -> None:
+    """Name the installed adapters in every --provider option's help (an unknown name is
+    refused in one line by the registry, with the same list)."""
+    installed = f"installed: {', '.join(providers) or 'none'}"
+    for command in _commands(parser):
+        for action in command._actions:
+            if action.dest == "provider":
+                action.help = f"{action.help or 'the provider'} ({installed})"
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parser and every sub-command's parser."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                found += _commands(command)
+    return found
+
+
 def main(argv: Sequence[str] | None = None, registry: Registry | None = None) -> int:
-    args = _parser().parse_args(argv)
     registry = registry or Registry()
+    args = _parser(registry.names()).parse_args(argv)
     try:
         if args.command == "validate":
             return commands.validate(args, registry)

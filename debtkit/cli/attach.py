@@ -24,7 +24,7 @@ def add_parser(sub: Any, connection: Any) -> None:
     command.add_argument("file", help="the document (pdf, xls, xlsx, csv, txt, jpg, png, gif)")
     command.add_argument("--provider", default="debitura")
     command.add_argument("--document-type", help="e.g. OriginalInvoice (the default), DemandLetter")
-    command.add_argument("--description")
+    command.add_argument("--description", help="a short text shown with the document")
     connection(command)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import errno
 import json
 import os
 import sys
@@ -15,9 +16,11 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-from debtkit.bulk import bulk_import
-from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
+from debtkit.bulk import BatchCreator, bulk_import
+from debtkit.cli.output import EXIT_USAGE, ProgressDisplay, ResultsFile, Summary, budget_of
+from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
+from debtkit.cli.probe import close, fatal_result, probe
 from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
@@ -86,7 +89,10 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     total = invalid = 0
     codes: Counter[str] = Counter()
     with input_path(args) as path:
-        for row in read_debts(path, columns(args), encoding=args.encoding):
+        rows = read_debts(path, columns(args), encoding=args.encoding)
+        if adapter is not None and getattr(args, "option", None):  # import --dry-run
+            rows = apply_options(rows, adapter.name, provider_options(adapter, args.option))
+        for row in rows:
             total += 1
             problems = list(row.problems)
             if row.debt is not None:
@@ -111,6 +117,14 @@ def cost_lines(adapter: Adapter, rows: Iterator[Row]) -> list[str]:
     return [str(line) for line in estimate(row.debt for row in rows if row.debt is not None)]
 
 
+def import_rows(
+    args: argparse.Namespace, adapter: Adapter, path: Path, column_map: Mapping[str, str]
+) -> Iterator[Row]:
+    """The input's rows, each carrying the ``--option`` flags' provider options."""
+    rows = read_debts(path, column_map, encoding=args.encoding)
+    return apply_options(rows, adapter.name, provider_options(adapter, args.option))
+
+
 async def run_import(
     adapter: Adapter,
     connect_options: Mapping[str, Any],
@@ -122,22 +136,39 @@ async def run_import(
     concurrency: int,
     batch_size: int = 1000,
     encoding: str | None = None,
+    rows: Iterator[Row] | None = None,
 ) -> Summary:
+    """Import the rows, writing each result; stops at the first result that shows no other
+    debt can be created (wrong credentials, a refused one, no create endpoint): then
+    `Summary.stopped` holds the message."""
     summary = Summary()
     total = count_rows(path, encoding=encoding)
+    if rows is None:
+        rows = read_debts(path, column_map, encoding=encoding)
     async with adapter.connect(**connect_options) as client:
-        with ProgressDisplay(adapter.name, total) as display:
+        per_request = batch_size if isinstance(client, BatchCreator) else 1
+        display = ProgressDisplay(
+            adapter.name, total, budget=budget_of(client), per_request=per_request
+        )
+        with display:
             stream = bulk_import(
                 client,
-                read_debts(path, column_map, encoding=encoding),
+                rows,
                 ledger=ledger,
                 concurrency=concurrency,
                 batch_size=batch_size,
                 on_progress=display.update,
             )
-            async for result in stream:
-                results.write(result)
-                summary.add(result)
+            try:
+                async for result in stream:
+                    results.write(result)
+                    summary.add(result)
+                    display.count(result)
+                    summary.stopped = fatal_result(adapter.name, result)
+                    if summary.stopped is not None:
+                        break
+            finally:
+                await close(stream)  # cancels what is in flight; the ledger keeps its state
     return summary
 
 
@@ -146,19 +177,23 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
     with input_path(args) as path:
         path = Path(path)
         column_map = columns(args)
-        for line in cost_lines(adapter, read_debts(path, column_map, encoding=args.encoding)):
+        for line in cost_lines(adapter, import_rows(args, adapter, path, column_map)):
             print(line)
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
         options = connection_options(adapter, args)
+        overrides = rate_overrides(adapter, args.rate)
+        if overrides:
+            options["rate_overrides"] = overrides
+        if args.time_scale != 1.0:
+            options["time_scale"] = args.time_scale
+        asyncio.run(probe(adapter, options))  # wrong credentials or URL: exit 2, nothing sent
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
-            rows = read_debts(path, column_map, encoding=args.encoding)
+            rows = import_rows(args, adapter, path, column_map)
             asyncio.run(preflight(adapter, options, rows, args.preflight))
         if args.relax:
             options["relax"] = args.relax
-        if args.time_scale != 1.0:
-            options["time_scale"] = args.time_scale
         ledger_path = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
         results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
         # The ledger first: a refused run (busy, damaged, lost) must leave the results of
@@ -180,12 +215,16 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     concurrency=args.concurrency,
                     batch_size=args.batch_size,
                     encoding=args.encoding,
+                    rows=import_rows(args, adapter, path, column_map),
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}
     for line in summary.lines(adapter.name, where):
         print(line)
-    return 0 if summary.all_created else 1
+    if summary.stopped is not None:
+        print(f"debtkit: {summary.stopped}", file=sys.stderr)
+        return EXIT_USAGE
+    return summary.exit_code
 
 
 async def _export(adapter: Adapter, options: Mapping[str, Any], fmt: str) -> int:
@@ -226,6 +265,11 @@ async def _simulate(adapter: Adapter, port: int, time_scale: float) -> None:
 
 def simulate(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider)
-    with suppress(KeyboardInterrupt):
-        asyncio.run(_simulate(adapter, args.port, args.time_scale))
+    try:
+        with suppress(KeyboardInterrupt):
+            asyncio.run(_simulate(adapter, args.port, args.time_scale))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigurationError(f"port {args.port} is busy: pass another --port") from None
     return 0

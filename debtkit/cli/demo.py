@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
-from debtkit.bulk import BulkResult, Outcome, bulk_import
+from debtkit.bulk import bulk_import
 from debtkit.cli.commands import EXAMPLE, cost_lines
-from debtkit.cli.output import ProgressDisplay, Summary
+from debtkit.cli.output import ProgressDisplay, Summary, budget_of
 from debtkit.files import count_rows, read_debts
 from debtkit.registry import Registry
 from debtkit.simulator import CREDENTIALS, SimulatorServer
@@ -33,28 +33,23 @@ async def _import_into(
     for line in cost_lines(adapter, read_debts(path)):
         print(f"{name}: {line}")
     summary = Summary()
-    rejected: list[BulkResult] = []
     started = time.monotonic()
     app = adapter.simulator(time_scale=time_scale)
     async with SimulatorServer(app) as server:
         # The budget runs on the simulator's compressed clock, so limits hold as documented.
         options: dict[str, Any] = {"base_url": server.base_url, "time_scale": time_scale}
         options["credentials"] = _credentials(app, adapter.name)
-        with ProgressDisplay(name, total) as display:
-            async with adapter.connect(**options) as client:
+        async with adapter.connect(**options) as client:
+            with ProgressDisplay(name, total, budget=budget_of(client)) as display:
                 async for result in bulk_import(
                     client, read_debts(path), ledger=folder / f"{name}.ledger.sqlite",
                     on_progress=display.update,
                 ):  # fmt: skip
-                    summary.add(result)
-                    if result.outcome in {Outcome.REJECTED, Outcome.INVALID} and len(rejected) < 3:
-                        rejected.append(result)
+                    summary.add(result)  # keeps a few examples of each failure
+                    display.count(result)
     extra = {
         "time": f"{time.monotonic() - started:.1f}s (simulated hour lasts {3600 / time_scale:g}s)"
     }
-    for result in rejected:
-        what = ", ".join(f"{p.path} [{p.code}]" for p in result.problems) or result.error_type or ""
-        extra[f"e.g. {result.creditor_reference}"] = f"{result.outcome.value}: {what}"
     for line in summary.lines(name, extra):
         print(line)
     return summary

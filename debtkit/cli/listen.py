@@ -33,7 +33,7 @@ __all__ = ["add_parser", "event_line", "listen", "serve"]
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = sub.add_parser("listen", help="receive webhooks and print each new event as JSON")
     command.add_argument("--provider", required=True)
-    command.add_argument("--port", type=int, default=8000)
+    command.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     command.add_argument("--host", default="127.0.0.1", help="address to listen on")
     command.add_argument("--path", default="/", help="URL path deliveries are posted to")
     command.add_argument(

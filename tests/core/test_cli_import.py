@@ -86,7 +86,7 @@ def test_import_writes_one_result_line_per_debt(
     assert all(line["provider_id"].startswith("fake-") for line in lines)
 
 
-def test_import_exits_1_when_a_debt_is_not_created(
+def test_import_exits_4_when_only_rows_refused_locally_are_not_created(
     source: Path, registry: Registry, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = json.loads(source.read_text().splitlines()[0])
@@ -96,7 +96,7 @@ def test_import_exits_1_when_a_debt_is_not_created(
     code = main(
         ["import", str(source), "--provider", "fake", "--credential", "api_key=k"], registry
     )
-    assert code == 1
+    assert code == 4  # 1 is for debts the provider did not create
     assert "invalid 1" in capsys.readouterr().out
 
 
