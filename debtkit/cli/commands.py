@@ -18,6 +18,7 @@ from typing import Any
 from debtkit.bulk import bulk_import
 from debtkit.cli.output import ProgressDisplay, ResultsFile, Summary
 from debtkit.cli.preflight import preflight
+from debtkit.cli.reading import read_options
 from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
@@ -86,7 +87,7 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     total = invalid = 0
     codes: Counter[str] = Counter()
     with input_path(args) as path:
-        for row in read_debts(path, columns(args), encoding=args.encoding):
+        for row in read_debts(path, columns(args), **read_options(Path(path), args)):
             total += 1
             problems = list(row.problems)
             if row.debt is not None:
@@ -122,14 +123,16 @@ async def run_import(
     concurrency: int,
     batch_size: int = 1000,
     encoding: str | None = None,
+    reading: Mapping[str, Any] | None = None,
 ) -> Summary:
     summary = Summary()
-    total = count_rows(path, encoding=encoding)
+    how = dict(reading or {"encoding": encoding})  # `read_options`: file format and cells
+    total = count_rows(path, encoding=how.get("encoding"), file_format=how.get("file_format"))
     async with adapter.connect(**connect_options) as client:
         with ProgressDisplay(adapter.name, total) as display:
             stream = bulk_import(
                 client,
-                read_debts(path, column_map, encoding=encoding),
+                read_debts(path, column_map, **how),
                 ledger=ledger,
                 concurrency=concurrency,
                 batch_size=batch_size,
@@ -146,14 +149,15 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
     with input_path(args) as path:
         path = Path(path)
         column_map = columns(args)
-        for line in cost_lines(adapter, read_debts(path, column_map, encoding=args.encoding)):
+        how = read_options(path, args)
+        for line in cost_lines(adapter, read_debts(path, column_map, **how)):
             print(line)
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
         options = connection_options(adapter, args)
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
-            rows = read_debts(path, column_map, encoding=args.encoding)
+            rows = read_debts(path, column_map, **how)
             asyncio.run(preflight(adapter, options, rows, args.preflight))
         if args.relax:
             options["relax"] = args.relax
@@ -180,6 +184,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     concurrency=args.concurrency,
                     batch_size=args.batch_size,
                     encoding=args.encoding,
+                    reading=how,
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}
