@@ -7,7 +7,18 @@ CSV: a header row names each column by its dotted path in the neutral model, for
 ``debtor.address.country``, ``debtor.contact_person.last_name``, ``overdue.over_12_months``.
 ``metadata.<key>`` columns fill one metadata entry each; ``metadata`` and ``options`` columns
 hold a JSON object. Empty cells are absent values. A `columns` mapping renames a file's own
-headers to those paths (``{"Invoice No": "creditor_reference"}``).
+headers to those paths (``{"Invoice No": "creditor_reference"}``). Headers that are still no
+model path are reported once, on the header's line, with the mapping to pass
+(`debtkit.file_headers`); a row with values in them is not read.
+
+Files from other systems (`debtkit.file_format`, `debtkit.file_cells`): CSV or JSONL by suffix,
+else by content; the CSV delimiter detected among ``, ; tab |`` unless given; dates and amounts
+read by a `CellFormat` (``date_format``, ``decimal_comma``) in every date and money column,
+refusing rather than guessing. A ``debtor.name`` column (a mapping target, not a model field:
+the neutral model keeps first and last names, which providers require separately) holds a
+full name: a company debtor's company name, or a person's name split by the rule documented in
+`debtkit.file_cells` (``Last, First``; else the last word with its particles), a
+``name_split`` problem when it cannot be.
 
 Whatever the bytes, reading never raises past a row: each defect becomes a `Problem` on the
 row (line) where it is, and the rest of the file is still read. Encoding: UTF-8 unless
