@@ -5,7 +5,8 @@ A file exported from an accounting tool names columns its own way ("Invoice No",
 listing its unknown columns with the ``--column HEADER=PATH`` flags to pass, suggesting the
 closest known field: first by common synonyms (English, French, German), then by
 `difflib.get_close_matches` on normalised names (case, spaces, underscores, dots and dashes
-ignored), over both the dotted path and its last part.
+ignored), over both the dotted path and its last part. The line names at most `SHOWN`
+columns, each cut to `NAME_LIMIT` characters.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from collections.abc import Iterable
 
 from debtkit.errors import Problem
 
-__all__ = ["is_known", "suggest", "unknown_columns_problem"]
+__all__ = ["NAME_LIMIT", "SHOWN", "is_known", "suggest", "unknown_columns_problem"]
+
+SHOWN = 20  # unknown columns named in the one line; a hostile header may have thousands
+NAME_LIMIT = 60  # characters of a header shown
 
 _SYNONYMS = {
     "invoice no": "invoice_reference", "invoice number": "invoice_reference",
@@ -86,13 +90,15 @@ def unknown_columns_problem(
     creditor reference (required, unique per debt) when no column holds that already."""
     known, present = list(known), set(present)
     flags = []
+    more = len(unknown) - SHOWN
+    unknown = [h if len(h) <= NAME_LIMIT else h[: NAME_LIMIT - 3] + "..." for h in unknown[:SHOWN]]
     for header in unknown:
         target = suggest(header, known) or "<field>"
         if target == "invoice_reference" and "creditor_reference" not in present:
             target = "creditor_reference"
             present.add(target)
         flags.append(f'--column "{header}={target}"')
-    listed = ", ".join(repr(h) for h in unknown)
+    listed = ", ".join(repr(h) for h in unknown) + (f" and {more} more" if more > 0 else "")
     message = f"unknown columns {listed}; map them to model fields: {' '.join(flags)}"
     delimiters = sorted({d for h in unknown for d in ";\t|," if d in h})
     if delimiters:

@@ -187,3 +187,24 @@ def test_a_full_name_of_one_word_is_a_name_split_problem(
     assert "d.csv:3: debtor.name: cannot be split into first and last name" in out
     assert "[name_split]" in out
     assert "validated 2 debts: 1 valid, 1 invalid" in out
+
+
+def test_detection_reads_a_bounded_sample_of_hostile_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The csv sniffer is quadratic on this: reading it whole would take minutes.
+    path = tmp_path / "hostile.txt"
+    path.write_text(',"' * 200_000 + "\n")
+    code, _, _ = validate(capsys, str(path))
+    assert code == 1
+
+
+def test_the_unknown_columns_line_stays_short_for_a_hostile_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(",".join(f"col{n}" + "x" * 500 for n in range(1000)) + "\n")
+    _, out, _ = validate(capsys, str(path))
+    (hint,) = [line for line in out.splitlines() if "unknown columns" in line]
+    assert len(hint) < 5000
+    assert "and 980 more" in hint
