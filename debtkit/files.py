@@ -406,6 +406,7 @@ def _resolve(
 
 def count_rows(
     path: str | Path,
+    columns: Mapping[str, str] | None = None,
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
@@ -415,8 +416,13 @@ def count_rows(
     found = _resolve(path, encoding, delimiter, file_format)
     if found.kind == "csv":
         with _open_text(path, encoding, newline="") as handle:
-            records = sum(1 for _ in _csv_records(handle, found.delimiter))
-        return max(records - 1, 0)  # a header problem is counted like the header
+            records = _csv_records(handle, found.delimiter)
+            first = next(records, None)
+            rest = sum(1 for _ in records)
+        if first is None or isinstance(first[1], Problem):
+            return rest + (first is not None)  # a header problem is counted like the header
+        header = _header(first[0], list(first[1]), dict(columns or {}), CellFormat())
+        return rest + bool(header.unknown or _UNDECODED.search("".join(first[1])))
     with _open_text(path, encoding, newline=None) as handle:
         return sum(1 for _ in _jsonl_lines(handle))
 

@@ -127,7 +127,9 @@ async def run_import(
 ) -> Summary:
     summary = Summary()
     how = dict(reading or {"encoding": encoding})  # `read_options`: file format and cells
-    total = count_rows(path, encoding=how.get("encoding"), file_format=how.get("file_format"))
+    total = count_rows(
+        path, column_map, encoding=how.get("encoding"), file_format=how.get("file_format")
+    )
     async with adapter.connect(**connect_options) as client:
         with ProgressDisplay(adapter.name, total) as display:
             stream = bulk_import(
