@@ -102,6 +102,7 @@ class BulkResult:
     problems: tuple[Problem, ...] = ()
     error: str | None = None  # the typed error's summary: no credentials, no personal data
     error_type: str | None = None
+    line: int | None = None  # 1-based input line, when the input was a `Row` of a file
 
 
 @attrs.frozen
@@ -339,7 +340,8 @@ async def bulk_import(
     on_progress: Callable[[Progress], None] | None = None,
     ledger_lost: bool = False,
 ) -> AsyncIterator[BulkResult]:
-    """Yield one `BulkResult` per input debt as each settles, carrying its input index.
+    """Yield one `BulkResult` per input debt as each settles, carrying its input index (and
+    its file line, for a `Row`).
 
     `ledger` is a `Ledger`, a path to one (created if missing), or None for a throwaway
     ledger that only deduplicates within this run. Rerunning with the same ledger resumes.
@@ -363,6 +365,9 @@ async def bulk_import(
             maxsize=concurrency * 4
         )
         queued = 0
+        # Input line of each admitted Row until its result is yielded: bounded like the
+        # results in flight, by the queues above.
+        lines: dict[int, int] = {}
 
         async def produce() -> None:
             nonlocal queued
@@ -370,6 +375,8 @@ async def bulk_import(
             index = -1
             async for entry in _entries(debts):
                 index += 1
+                if isinstance(entry, Row):
+                    lines[index] = entry.line
                 admitted = run.admit(index, entry)
                 if isinstance(admitted, BulkResult):
                     await settled.put((0, [admitted]))
@@ -405,6 +412,8 @@ async def bulk_import(
                 sent, results = news
                 queued -= sent
                 for result in results:
+                    if result.index in lines:
+                        result = attrs.evolve(result, line=lines.pop(result.index))
                     done += 1
                     created += result.outcome.ok
                     failed += not result.outcome.ok

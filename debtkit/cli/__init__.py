@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from debtkit._version import __version__
-from debtkit.cli import attach, commands, listen, provider_commands
+from debtkit.cli import attach, commands, listen, provider_commands, reading
 from debtkit.cli import sync as sync_command
 from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
 from debtkit.errors import DebtkitError
@@ -47,6 +47,7 @@ def _source(command: argparse.ArgumentParser) -> None:
         "--encoding",
         help="the file's text encoding (default: UTF-8, or what its byte order mark says)",
     )
+    reading.add_arguments(command)
 
 
 def _connection(command: argparse.ArgumentParser) -> None:

@@ -21,6 +21,7 @@ from debtkit.cli.output import EXIT_USAGE, ProgressDisplay, ResultsFile, Summary
 from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
 from debtkit.cli.probe import close, fatal_result, probe
+from debtkit.cli.reading import read_options
 from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
@@ -89,7 +90,7 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     total = invalid = 0
     codes: Counter[str] = Counter()
     with input_path(args) as path:
-        rows = read_debts(path, columns(args), encoding=args.encoding)
+        rows = read_debts(path, columns(args), **read_options(Path(path), args))
         if adapter is not None and getattr(args, "option", None):  # import --dry-run
             rows = apply_options(rows, adapter.name, provider_options(adapter, args.option))
         for row in rows:
@@ -118,10 +119,15 @@ def cost_lines(adapter: Adapter, rows: Iterator[Row]) -> list[str]:
 
 
 def import_rows(
-    args: argparse.Namespace, adapter: Adapter, path: Path, column_map: Mapping[str, str]
+    args: argparse.Namespace,
+    adapter: Adapter,
+    path: Path,
+    column_map: Mapping[str, str],
+    how: Mapping[str, Any],
 ) -> Iterator[Row]:
-    """The input's rows, each carrying the ``--option`` flags' provider options."""
-    rows = read_debts(path, column_map, encoding=args.encoding)
+    """The input's rows (read as `read_options` found), each carrying the ``--option``
+    flags' provider options."""
+    rows = read_debts(path, column_map, **how)
     return apply_options(rows, adapter.name, provider_options(adapter, args.option))
 
 
@@ -137,14 +143,18 @@ async def run_import(
     batch_size: int = 1000,
     encoding: str | None = None,
     rows: Iterator[Row] | None = None,
+    reading: Mapping[str, Any] | None = None,
 ) -> Summary:
     """Import the rows, writing each result; stops at the first result that shows no other
     debt can be created (wrong credentials, a refused one, no create endpoint): then
     `Summary.stopped` holds the message."""
     summary = Summary()
-    total = count_rows(path, encoding=encoding)
+    how = dict(reading or {"encoding": encoding})  # `read_options`: file format and cells
+    total = count_rows(
+        path, column_map, encoding=how.get("encoding"), file_format=how.get("file_format")
+    )
     if rows is None:
-        rows = read_debts(path, column_map, encoding=encoding)
+        rows = read_debts(path, column_map, **how)
     async with adapter.connect(**connect_options) as client:
         per_request = batch_size if isinstance(client, BatchCreator) else 1
         display = ProgressDisplay(
@@ -177,7 +187,8 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
     with input_path(args) as path:
         path = Path(path)
         column_map = columns(args)
-        for line in cost_lines(adapter, import_rows(args, adapter, path, column_map)):
+        how = read_options(path, args)
+        for line in cost_lines(adapter, import_rows(args, adapter, path, column_map, how)):
             print(line)
         if args.dry_run:
             args.relax = args.relax or []
@@ -190,7 +201,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             options["time_scale"] = args.time_scale
         asyncio.run(probe(adapter, options))  # wrong credentials or URL: exit 2, nothing sent
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
-            rows = import_rows(args, adapter, path, column_map)
+            rows = import_rows(args, adapter, path, column_map, how)
             asyncio.run(preflight(adapter, options, rows, args.preflight))
         if args.relax:
             options["relax"] = args.relax
@@ -215,7 +226,8 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     concurrency=args.concurrency,
                     batch_size=args.batch_size,
                     encoding=args.encoding,
-                    rows=import_rows(args, adapter, path, column_map),
+                    reading=how,
+                    rows=import_rows(args, adapter, path, column_map, how),
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}

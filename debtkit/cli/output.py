@@ -187,18 +187,32 @@ def _console(stream: IO[str]) -> Any:
 
 
 class ResultsFile:
-    """Results as JSONL, one line per input debt, written as they settle.
+    """Results as JSONL, one line per input debt, in input order.
 
-    By default a line holds what identifies and explains the outcome (input index, creditor
-    reference, outcome, provider id, problems, error) and nothing of the debtor: the file
-    sits beside the input and is shared with whoever reads logs. `include_case` adds the
+    By default a line holds what identifies and explains the outcome (input line and index,
+    creditor reference, outcome, provider id, problems, error) and nothing of the debtor: the
+    file sits beside the input and is shared with whoever reads logs. `include_case` adds the
     provider's full case (with the debtor's name, phone, email) for callers who asked for it.
+
+    `bulk_import` yields results as debts settle; a result that arrives before an earlier
+    index waits in a reorder buffer keyed by index. The debts in flight are bounded by the
+    pipeline's queues, but rows settled at once (invalid, already created) may pile up
+    behind one slow debt: past `reorder_limit` buffered results, the oldest is written out of
+    order (each line carries its ``line`` and ``index``), so memory stays bounded whatever
+    the input. Leaving the context writes what is still buffered, in order.
     """
 
-    def __init__(self, path: Path, *, include_case: bool = False) -> None:
+    REORDER_LIMIT = 50_000
+
+    def __init__(
+        self, path: Path, *, include_case: bool = False, reorder_limit: int = REORDER_LIMIT
+    ) -> None:
         self.path = path
         self.include_case = include_case
+        self.reorder_limit = max(reorder_limit, 1)
         self._handle: IO[str] | None = None
+        self._waiting: dict[int, BulkResult] = {}
+        self._next = 0  # the index written next; a lower one arriving is written at once
 
     def __enter__(self) -> ResultsFile:
         self._handle = open(self.path, "w", encoding="utf-8")
@@ -206,9 +220,24 @@ class ResultsFile:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._handle is not None:
+            for index in sorted(self._waiting):
+                self._write(self._waiting.pop(index))
             self._handle.close()
 
     def write(self, result: BulkResult) -> None:
+        if result.index < self._next:
+            self._write(result)
+            return
+        self._waiting[result.index] = result
+        while self._next in self._waiting:
+            self._write(self._waiting.pop(self._next))
+            self._next += 1
+        if len(self._waiting) > self.reorder_limit:
+            oldest = min(self._waiting)
+            self._write(self._waiting.pop(oldest))
+            self._next = oldest + 1
+
+    def _write(self, result: BulkResult) -> None:
         assert self._handle is not None
         data = unstructure(result)
         if not self.include_case:

@@ -110,7 +110,7 @@ def test_results_hold_references_ids_and_outcomes_only(
 ) -> None:
     lines = _import(source, registry)
     assert {key for line in lines for key in line} <= {
-        "index", "creditor_reference", "outcome", "provider_id", "problems", "error",
+        "index", "line", "creditor_reference", "outcome", "provider_id", "problems", "error",
         "error_type",
     }  # fmt: skip
     assert all(line["provider_id"] for line in lines)

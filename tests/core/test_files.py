@@ -81,10 +81,12 @@ def test_bad_csv_row_reports_every_problem_with_its_line(tmp_path: Path) -> None
             },
         ],
     )
-    first, second = read_csv(source)
+    header, first, second = read_csv(source)
+    assert [p.code for p in header.problems] == ["unknown_column"]  # once, on line 1
+    assert "'colour'" in header.problems[0].message
     assert first.debt is not None
     assert second.line == 3
-    assert {p.path for p in second.problems} == {"metadata", "amount", "colour"}
+    assert {p.path for p in second.problems} == {"metadata", "amount"}
 
 
 def test_documented_columns_cover_the_whole_model() -> None:
@@ -111,3 +113,12 @@ def test_count_rows_matches_what_read_debts_yields(tmp_path: Path) -> None:
     )
     assert count_rows(jsonl) == len(list(read_debts(jsonl))) == 2
     assert count_rows(source) == len(list(read_debts(source))) == 2
+
+
+def test_count_rows_counts_the_unknown_columns_line(tmp_path: Path) -> None:
+    from debtkit.files import count_rows
+
+    source = write_csv(tmp_path / "d.csv", [{"Invoice No": "F-1", "amount": "1"}] * 3)
+    assert count_rows(source) == len(list(read_debts(source))) == 4
+    mapped = {"Invoice No": "creditor_reference"}
+    assert count_rows(source, mapped) == len(list(read_debts(source, mapped))) == 3

@@ -7,7 +7,18 @@ CSV: a header row names each column by its dotted path in the neutral model, for
 ``debtor.address.country``, ``debtor.contact_person.last_name``, ``overdue.over_12_months``.
 ``metadata.<key>`` columns fill one metadata entry each; ``metadata`` and ``options`` columns
 hold a JSON object. Empty cells are absent values. A `columns` mapping renames a file's own
-headers to those paths (``{"Invoice No": "creditor_reference"}``).
+headers to those paths (``{"Invoice No": "creditor_reference"}``). Headers that are still no
+model path are reported once, on the header's line, with the mapping to pass
+(`debtkit.files.headers`); a row with values in them is not read.
+
+Files from other systems (`debtkit.files.format`, `debtkit.files.cells`): CSV or JSONL by suffix,
+else by content; the CSV delimiter detected among ``, ; tab |`` unless given; dates and amounts
+read by a `CellFormat` (``date_format``, ``decimal_comma``) in every date and money column,
+refusing rather than guessing. A ``debtor.name`` column (a mapping target, not a model field:
+the neutral model keeps first and last names, which providers require separately) holds a
+full name: a company debtor's company name, or a person's name split by the rule documented in
+`debtkit.files.cells` (``Last, First``; else the last word with its particles), a
+``name_split`` problem when it cannot be.
 
 Whatever the bytes, reading never raises past a row: each defect becomes a `Problem` on the
 row (line) where it is, and the rest of the file is still read. Encoding: UTF-8 unless
@@ -39,6 +50,16 @@ import attrs
 
 from debtkit.conversion import structure
 from debtkit.errors import ConfigurationError, Problem, ValidationError
+from debtkit.files.cells import (
+    DATE_COLUMNS,
+    MONEY_COLUMNS,
+    NAME_COLUMN,
+    apply_name,
+    convert_date,
+    convert_money,
+)
+from debtkit.files.format import FileFormat, detect_format, encoding_of
+from debtkit.files.headers import unknown_columns_problem
 from debtkit.model import Debt
 
 __all__ = [
@@ -46,8 +67,11 @@ __all__ = [
     "CSV_COLUMNS",
     "DEPTH_LIMIT",
     "LINE_LIMIT",
+    "CellFormat",
+    "FileFormat",
     "Row",
     "count_rows",
+    "detect_format",
     "read_csv",
     "read_debts",
     "read_jsonl",
@@ -102,24 +126,6 @@ def _escape_undecodable(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ESCAPE, _escape_undecodable)
 _UNDECODED = re.compile(r"[\udc00-\udcff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)  # fmt: skip
-
-
-def _encoding_of(head: bytes, given: str | None) -> str:
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            return name
-    if given:
-        return given
-    if len(head) >= 2 and head[0] and not head[1] and head[0] < 0x80:
-        return "utf-16-le"
-    if len(head) >= 2 and not head[0] and head[1] and head[1] < 0x80:
-        return "utf-16-be"
-    return "utf-8"
 
 
 def _open_text(path: str | Path, encoding: str | None, newline: str | None) -> IO[str]:
@@ -129,7 +135,7 @@ def _open_text(path: str | Path, encoding: str | None, newline: str | None) -> I
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        name = _encoding_of(raw.read(4), encoding)
+        name = encoding_of(raw.read(4), encoding)
         raw.seek(0)
         return io.TextIOWrapper(raw, encoding=name, errors=_ESCAPE, newline=newline)
     except (LookupError, OSError) as exc:
@@ -219,18 +225,36 @@ def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[Row
             yield _structured(number, data)
 
 
-def _nest(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+@attrs.frozen
+class CellFormat:
+    """How a CSV writes dates and amounts (see `debtkit.files.cells`): ISO dates and dot
+    decimals unless told otherwise."""
+
+    date_format: str | None = None
+    decimal_comma: bool = False
+
+
+def _cell(path: str, value: str, cells: CellFormat) -> tuple[Any, Problem | None]:
+    if path in _JSON_COLUMNS:
+        return _parse_json(value, path)
+    if path in DATE_COLUMNS:
+        return convert_date(path, value, cells.date_format)
+    if path in MONEY_COLUMNS:
+        return convert_money(path, value, cells.decimal_comma)
+    return value, None
+
+
+def _nest(cells: Mapping[str, str], style: CellFormat) -> tuple[dict[str, Any], list[Problem]]:
     data: dict[str, Any] = {}
     problems: list[Problem] = []
     for path, raw in cells.items():
         value: Any = raw.strip()
         if value == "":
             continue
-        if path in _JSON_COLUMNS:
-            value, problem = _parse_json(value, path)
-            if problem is not None:
-                problems.append(problem)
-                continue
+        value, problem = _cell(path, value, style)
+        if problem is not None:
+            problems.append(problem)
+            continue
         *parents, leaf = path.split(".")
         target = data
         for part in parents:
@@ -240,14 +264,21 @@ def _nest(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
                 break
         else:
             target[leaf] = value
+    debtor = data.get("debtor")
+    if isinstance(debtor, dict) and "name" in debtor:
+        problem = apply_name(debtor)
+        if problem is not None:
+            problems.append(problem)
     return data, problems
 
 
-def _csv_records(handle: IO[str]) -> Iterator[tuple[int, list[str] | Problem]]:
+def _csv_records(
+    handle: IO[str], delimiter: str = ","
+) -> Iterator[tuple[int, list[str] | Problem]]:
     """(line number, cells or the problem reading them), the header included; blank lines
     skipped. A record the csv module cannot read (NUL byte, a cell over its field limit)
     becomes a problem and reading goes on from the next line."""
-    reader = csv.reader(handle)
+    reader = csv.reader(handle, delimiter=delimiter)
     while True:
         try:
             cells = next(reader)
@@ -260,14 +291,27 @@ def _csv_records(handle: IO[str]) -> Iterator[tuple[int, list[str] | Problem]]:
             yield reader.line_num, cells
 
 
-def _csv_row(line: int, header: list[str], cells: list[str], repeated: list[Problem]) -> Row:
-    problems = list(repeated)  # a repeated column: which of its cells is meant is unknown
-    if len(cells) != len(header):
+@attrs.frozen
+class _Header:
+    names: list[str]
+    repeated: list[Problem]  # a repeated column: which of its cells is meant is unknown
+    unknown: frozenset[str]  # reported once, on the header's line
+    line: int
+    style: CellFormat
+
+
+def _csv_row(line: int, header: _Header, cells: list[str]) -> Row:
+    problems = list(header.repeated)
+    if len(cells) != len(header.names):
         problems.append(
-            Problem("", "columns", f"has {len(cells)} cells, the header has {len(header)}")
+            Problem("", "columns", f"has {len(cells)} cells, the header has {len(header.names)}")
         )
     named: dict[str, str] = {}
-    for name, cell in zip(header, cells, strict=False):  # ragged: reported above
+    unknown_cells = False
+    for name, cell in zip(header.names, cells, strict=False):  # ragged: reported above
+        if name in header.unknown:
+            unknown_cells = unknown_cells or bool(cell.strip())
+            continue
         problem = _undecodable(cell, name)
         if len(cell) > CELL_LIMIT:
             problem = Problem(name, "size", f"is longer than {CELL_LIMIT} characters")
@@ -275,59 +319,126 @@ def _csv_row(line: int, header: list[str], cells: list[str], repeated: list[Prob
             problems.append(problem)
         else:
             named[name] = cell
-    data, nest_problems = _nest(named)
+    data, nest_problems = _nest(named, header.style)
     row = _structured(line, data)
     problems += nest_problems
-    if problems:
-        return Row(line, None, (*problems, *row.problems))
-    return row
+    # A cell refused above is absent from `data`: its "required" would say it twice. With
+    # unknown columns, a missing field is most likely one of them under another name: the
+    # header's one hint says so, instead of one "required" per field and row.
+    refused = {p.path for p in problems}
+    problems += [
+        p
+        for p in row.problems
+        if not (p.code == "required" and (p.path in refused or unknown_cells))
+    ]
+    if unknown_cells and not problems:
+        # Its values in unknown columns would be lost: not read, and said once per file.
+        reason = f"is not read: it has values in unknown columns (see line {header.line})"
+        problems.append(Problem("", "unknown_column", reason))
+    return Row(line, None, tuple(problems)) if problems else row
+
+
+KNOWN_COLUMNS = (*CSV_COLUMNS, NAME_COLUMN)
+
+
+def _header(line: int, record: list[str], rename: Mapping[str, str], style: CellFormat) -> _Header:
+    record[0] = record[0].lstrip("\ufeff")
+    # Undecodable bytes in a header are reported once, then shown as U+FFFD: a column name
+    # ends up in problem paths, which must stay printable.
+    names = [_SURROGATE.sub("\ufffd", rename.get(n, n)) for n in record]
+    repeated = [
+        Problem(name, "column", "appears more than once in the header")
+        for name, count in sorted(Counter(names).items())
+        if count > 1
+    ]
+    unknown = frozenset(
+        n for n in names if n not in KNOWN_COLUMNS and not n.startswith("metadata.")
+    )
+    return _Header(names, repeated, unknown, line, style)
 
 
 def read_csv(
-    path: str | Path, columns: Mapping[str, str] | None = None, *, encoding: str | None = None
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    cells: CellFormat | None = None,
 ) -> Iterator[Row]:
+    """Rows of a CSV file; `delimiter` detected when None (see `debtkit.files.format`).
+
+    Headers that are no model path (nor renamed to one by `columns`) are reported ONCE, as a
+    problem on the header's line that lists them with the ``--column`` mapping to pass; a
+    data row with values in them is not read (its values would be lost), and says so in one
+    problem only when it has no other."""
     rename = dict(columns or {})
+    if delimiter is None:
+        delimiter = detect_format(path, encoding=encoding).delimiter
+    style = cells or CellFormat()
     with _open_text(path, encoding, newline="") as handle:
-        header: list[str] | None = None
-        repeated: list[Problem] = []
-        for line, record in _csv_records(handle):
+        header: _Header | None = None
+        for line, record in _csv_records(handle, delimiter):
             if isinstance(record, Problem):
                 yield Row(line, None, (record,))
                 if header is None:
                     return  # without a header no row can be read
                 continue
             if header is None:
-                record[0] = record[0].lstrip("\ufeff")
-                # Undecodable bytes in a header are reported once, then shown as U+FFFD:
-                # a column name ends up in problem paths, which must stay printable.
-                header = [_SURROGATE.sub("\ufffd", rename.get(n, n)) for n in record]
+                header = _header(line, record, rename, style)
                 bad = [p for n in record if (p := _undecodable(n, _SURROGATE.sub("\ufffd", n)))]
+                if header.unknown:
+                    unknown = [n for n in dict.fromkeys(header.names) if n in header.unknown]
+                    present = [n for n in header.names if n not in header.unknown]
+                    bad.append(unknown_columns_problem(unknown, KNOWN_COLUMNS, present))
                 if bad:
                     yield Row(line, None, tuple(bad))
-                repeated = [
-                    Problem(name, "column", "appears more than once in the header")
-                    for name, count in sorted(Counter(header).items())
-                    if count > 1
-                ]
                 continue
-            yield _csv_row(line, header, record, repeated)
+            yield _csv_row(line, header, record)
 
 
-def count_rows(path: str | Path, *, encoding: str | None = None) -> int:
+def _resolve(
+    path: str | Path, encoding: str | None, delimiter: str | None, file_format: FileFormat | None
+) -> FileFormat:
+    if file_format is not None:
+        return file_format
+    return detect_format(path, encoding=encoding, delimiter=delimiter)
+
+
+def count_rows(
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    file_format: FileFormat | None = None,
+) -> int:
     """How many rows `read_debts` will yield, without structuring any (for progress totals)."""
-    if Path(path).suffix.lower() == ".csv":
+    found = _resolve(path, encoding, delimiter, file_format)
+    if found.kind == "csv":
         with _open_text(path, encoding, newline="") as handle:
-            records = sum(1 for _ in _csv_records(handle))
-        return max(records - 1, 0)  # a header problem is counted like the header
+            records = _csv_records(handle, found.delimiter)
+            first = next(records, None)
+            rest = sum(1 for _ in records)
+        if first is None or isinstance(first[1], Problem):
+            return rest + (first is not None)  # a header problem is counted like the header
+        header = _header(first[0], list(first[1]), dict(columns or {}), CellFormat())
+        return rest + bool(header.unknown or _UNDECODED.search("".join(first[1])))
     with _open_text(path, encoding, newline=None) as handle:
         return sum(1 for _ in _jsonl_lines(handle))
 
 
 def read_debts(
-    path: str | Path, columns: Mapping[str, str] | None = None, *, encoding: str | None = None
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    cells: CellFormat | None = None,
+    file_format: FileFormat | None = None,
 ) -> Iterator[Row]:
-    """Rows of a ``.csv`` or ``.jsonl``/``.ndjson`` file, chosen by its suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        return read_csv(path, columns, encoding=encoding)
+    """Rows of a CSV or JSONL file: by its suffix, else by its content (`detect_format`, or
+    the `file_format` it returned). `columns` and `cells` apply to CSV."""
+    found = _resolve(path, encoding, delimiter, file_format)
+    if found.kind == "csv":
+        return read_csv(path, columns, encoding=encoding, delimiter=found.delimiter, cells=cells)
     return read_jsonl(path, encoding=encoding)
