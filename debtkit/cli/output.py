@@ -304,7 +304,8 @@ _SENT_AND_NOT_CREATED = {Outcome.REJECTED, Outcome.AMBIGUOUS, Outcome.NOT_SENT}
 
 
 def _example(result: BulkResult) -> str:
-    reference = result.creditor_reference or f"input #{result.index + 1}"
+    where = f"line {result.line}" if result.line is not None else f"input #{result.index + 1}"
+    reference = f"{where} {result.creditor_reference}" if result.creditor_reference else where
     problems = ", ".join(f"{p.path} [{p.code}]" for p in result.problems[:3])
     if len(result.problems) > 3:
         problems += f", +{len(result.problems) - 3} more"

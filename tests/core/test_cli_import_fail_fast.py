@@ -113,6 +113,7 @@ def test_a_provider_refusal_exits_1_and_shows_examples(
     examples = [line for line in out.splitlines() if line.startswith("  e.g. rejected:")]
     assert len(examples) == 3  # a few, not 40
     assert "BadRequestError" in examples[0]
+    assert examples[0].startswith("  e.g. rejected: line 1 ")  # the input line, not an index
 
 
 def test_invalid_rows_and_a_provider_refusal_exit_1(
