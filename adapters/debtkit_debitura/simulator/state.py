@@ -94,6 +94,10 @@ class SimulatorState:
     _limiters: dict[str | None, tuple[WindowLimiter, ...]] = attrs.field(factory=dict)
     _debtors: dict[tuple[str, str, str], str] = attrs.field(factory=dict)
     _sequence: int = 0  # creation order survives deleted (test) cases
+    # folded creditor reference -> case id, and case reference -> case id: lookups by
+    # reference were a scan of every case, which made a 20,000-case import four times slower
+    _by_creditor_reference: dict[str, str] = attrs.field(factory=dict)
+    _by_case_reference: dict[str, str] = attrs.field(factory=dict)
 
     # -- rate limits (per API key; unauthenticated requests share one bucket) ---------------
 
@@ -116,21 +120,17 @@ class SimulatorState:
     def by_creditor_reference(self, reference: str) -> StoredCase | None:
         # Chosen reading: Debitura's store compares references case-insensitively (SQL
         # Server's default collation), for uniqueness and lookup alike.
-        folded = reference.casefold()
-        return next(
-            (
-                c
-                for c in self.cases.values()
-                if (c.invoice.get("creditorReference") or "").casefold() == folded
-            ),
-            None,
-        )
+        return self._indexed(self._by_creditor_reference, reference.casefold())
 
     def by_case_reference(self, reference: str) -> StoredCase | None:
-        return next(
-            (c for c in self.cases.values() if c.invoice.get("reference") == reference.upper()),
-            None,
-        )
+        return self._indexed(self._by_case_reference, reference.upper())
+
+    def _indexed(self, index: dict[str, str], key: str) -> StoredCase | None:
+        case_id = index.get(key)
+        stored = self.cases.get(case_id) if case_id is not None else None
+        if case_id is not None and stored is None:  # deleted (a test case): forget it
+            del index[key]
+        return stored
 
     def debtor_id(self, debtor: dict[str, Any]) -> str:
         """Debitura keeps debtors apart from cases; the same debtor gets the same id."""
@@ -146,7 +146,12 @@ class SimulatorState:
     ) -> StoredCase:
         stored = StoredCase(invoice, debtor_id, self._sequence, tag)
         self._sequence += 1
-        self.cases[str(invoice["id"])] = stored
+        case_id = str(invoice["id"])
+        self.cases[case_id] = stored
+        if invoice.get("creditorReference"):
+            self._by_creditor_reference[str(invoice["creditorReference"]).casefold()] = case_id
+        if invoice.get("reference"):
+            self._by_case_reference[str(invoice["reference"])] = case_id
         for listener in self.case_listeners:
             listener(stored)
         return stored

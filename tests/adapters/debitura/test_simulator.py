@@ -272,3 +272,20 @@ def test_adapter_builds_the_simulator_with_options() -> None:
 def test_unknown_contract_switch_is_refused() -> None:
     with pytest.raises(ValueError):
         create_app(unsigned_contracts=("kyc",))  # type: ignore[arg-type]
+
+
+# -- lookups by reference --------------------------------------------------------------------
+
+
+async def test_lookups_by_reference_follow_creates_and_deleted_test_cases(
+    sim: RunningSimulator,
+) -> None:
+    async with sim.connect() as client:
+        kept = await client.create(make_full_debt(creditor_reference="KEEP-1"))
+        gone = await client.create(make_full_debt(creditor_reference="GONE-1"), is_test=True)
+        await client.test_mode.delete_case(gone.provider_id)
+        assert await client.find("keep-1") == kept  # case-insensitive, as Debitura compares
+        assert await client.find("GONE-1") is None
+        assert (await client.get_by_case_reference(kept.reference or "")) == kept
+        again = await client.create(make_full_debt(creditor_reference="GONE-1"), is_test=True)
+        assert (await client.find("GONE-1")) == again
