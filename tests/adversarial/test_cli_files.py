@@ -25,7 +25,7 @@ from debtkit import Registry, unstructure
 from debtkit.cli import main
 from debtkit.files import CELL_LIMIT, CSV_COLUMNS, DEPTH_LIMIT, LINE_LIMIT
 from debtkit.sample import sample_debts
-from tests.core.test_cli_import import FakeAdapter
+from tests.core.fake_cli import FakeAdapter
 
 DOCUMENTED_EXITS = {0, 1, 2, 4}  # 4: only rows refused locally
 GOOD = [attrs.evolve(d, description="Café crème") for d in sample_debts(3, seed=9, broken=0.0)]

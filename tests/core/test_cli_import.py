@@ -1,36 +1,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from debtkit import Registry, to_json
+from debtkit import Registry
 from debtkit.cli import main
-from debtkit.sample import sample_debts
-from debtkit.testing.fake import FakeProvider
-from debtkit.validation import PolicyRule
-from tests.core.acme_adapter import AcmeAdapter
-
-
-class FakeAdapter(AcmeAdapter):
-    """An adapter whose clients all share one in-memory provider."""
-
-    name = "fake"
-    credential_env: Mapping[str, str] = {"api_key": "FAKE_API_KEY"}
-
-    def __init__(self) -> None:
-        self.provider = FakeProvider()
-        self.connected_with: list[dict[str, Any]] = []
-
-    def policy_rules(self) -> Sequence[PolicyRule]:
-        return ()
-
-    def connect(self, credentials: Mapping[str, str], **options: Any) -> FakeProvider:  # type: ignore[override]
-        self.connected_with.append({"credentials": dict(credentials), **options})
-        return self.provider
+from tests.core.fake_cli import FakeAdapter, debts_file, registry_of
 
 
 @pytest.fixture
@@ -40,16 +17,12 @@ def adapter() -> FakeAdapter:
 
 @pytest.fixture
 def registry(adapter: FakeAdapter) -> Registry:
-    registry = Registry(use_entry_points=False)
-    registry.register(lambda: adapter, name="fake")
-    return registry
+    return registry_of(adapter)
 
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    path = tmp_path / "debts.jsonl"
-    path.write_text("".join(to_json(d) + "\n" for d in sample_debts(12, seed=5, broken=0.0)))
-    return path
+    return debts_file(tmp_path, 12, seed=5)
 
 
 def test_import_creates_every_debt_and_exits_0(

@@ -14,7 +14,7 @@ from debtkit.cli.output import ResultsFile
 from debtkit.model import Case, Debt
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeProvider
-from tests.core.test_cli_import import FakeAdapter
+from tests.core.fake_cli import FakeAdapter
 
 DEBTS = list(sample_debts(10, seed=8, broken=0.0))
 

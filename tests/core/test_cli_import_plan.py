@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from debtkit import Registry, to_json
+from debtkit import Registry
 from debtkit.cli import main
 from debtkit.model import Debt
 from debtkit.plugin import RateLimit
-from debtkit.sample import sample_debts
-from tests.core.test_cli_import import FakeAdapter
+from tests.core.fake_cli import FakeAdapter, debts_file, registry_of
 
 
 @pytest.fixture
@@ -22,16 +21,12 @@ def adapter() -> FakeAdapter:
 
 @pytest.fixture
 def registry(adapter: FakeAdapter) -> Registry:
-    registry = Registry(use_entry_points=False)
-    registry.register(lambda: adapter, name="fake")
-    return registry
+    return registry_of(adapter)
 
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    path = tmp_path / "debts.jsonl"
-    path.write_text("".join(to_json(d) + "\n" for d in sample_debts(4, seed=2, broken=0.0)))
-    return path
+    return debts_file(tmp_path, 4, seed=2)
 
 
 def run(source: Path, registry: Registry, *extra: str) -> int:

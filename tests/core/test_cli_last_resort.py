@@ -9,7 +9,7 @@ import pytest
 
 from debtkit import Registry
 from debtkit.cli import main
-from tests.core.test_cli_import import FakeAdapter
+from tests.core.fake_cli import FakeAdapter
 
 
 class BrokenAdapter(FakeAdapter):

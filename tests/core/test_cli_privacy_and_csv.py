@@ -13,12 +13,11 @@ from pathlib import Path
 import attrs
 import pytest
 
-from debtkit import Case, CaseStatus, Debt, Registry, to_json, unstructure
+from debtkit import Case, CaseStatus, Debt, Registry, unstructure
 from debtkit.cli import main
 from debtkit.cli.spreadsheet import FORMULA_TRIGGERS, neutralise_formula
-from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeProvider
-from tests.core.test_cli_import import FakeAdapter
+from tests.core.fake_cli import FakeAdapter, debts_file, registry_of
 
 CREDENTIAL = ["--credential", "api_key=k"]
 
@@ -41,9 +40,7 @@ def adapter() -> FakeAdapter:
 
 @pytest.fixture
 def registry(adapter: FakeAdapter) -> Registry:
-    registry = Registry(use_entry_points=False)
-    registry.register(lambda: adapter, name="fake")
-    return registry
+    return registry_of(adapter)
 
 
 @pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
@@ -100,9 +97,7 @@ def _personal_data(source: Path) -> list[str]:
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    path = tmp_path / "debts.jsonl"
-    path.write_text("".join(to_json(d) + "\n" for d in sample_debts(8, seed=2, broken=0.0)))
-    return path
+    return debts_file(tmp_path, 8, seed=2)
 
 
 def test_results_hold_references_ids_and_outcomes_only(

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from debtkit import Debt, Registry, to_json
+from debtkit import Debt, Registry
 from debtkit.cli import main
-from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeProvider
-from tests.core.test_cli_import import FakeAdapter
+from tests.core.fake_cli import FakeAdapter, debts_file, registry_of
 
 
 class CheckingProvider(FakeProvider):
@@ -41,16 +40,12 @@ def adapter() -> CheckingAdapter:
 
 @pytest.fixture
 def registry(adapter: CheckingAdapter) -> Registry:
-    registry = Registry(use_entry_points=False)
-    registry.register(lambda: adapter, name="fake")
-    return registry
+    return registry_of(adapter)
 
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    path = tmp_path / "debts.jsonl"
-    path.write_text("".join(to_json(d) + "\n" for d in sample_debts(5, seed=3, broken=0.0)))
-    return path
+    return debts_file(tmp_path, 5, seed=3)
 
 
 FLAGS = ["--provider", "fake", "--credential", "api_key=k"]
