@@ -56,7 +56,6 @@ async def test_the_eta_counts_requests_of_a_batch_client() -> None:
 
 
 async def test_rich_mode_shows_the_same_status() -> None:
-    pytest.importorskip("rich")
     stream = Terminal()
     display = await shown(stream)
     assert display._bar is not None  # a rich bar, not plain lines
