@@ -27,12 +27,12 @@ from debtkit import (
     AuthenticationError,
     BadRequestError,
     PermissionDeniedError,
-    Problem,
     ValidationError,
 )
 from debtkit.paging import Page, paginate
 from debtkit.transport import Params, Request, Response, Transport, path_segment
 from debtkit_getbill.auth import GetBillAuth
+from debtkit_getbill.envelope import envelope, unreadable
 from debtkit_getbill.errors import NEUTRAL_PATHS
 from debtkit_getbill.models import structure
 
@@ -113,13 +113,16 @@ class ResourceApi:
         return await self.send(Request(method, path, json=body, request_class="write"))
 
     def one(self, response: Response, cls: type[T], subject: str) -> T:
-        return structure(_unwrap(response.body), cls, subject)
+        """The answer's object as `cls`; an answer that does not read as the documented
+        envelope is `MalformedResponseError` (ambiguous after a write), never a
+        `ValidationError`, which means "refused locally"."""
+        return _read(response, lambda: structure(_unwrap(envelope(response)), cls, subject))
 
     def many(self, response: Response, cls: type[T], subject: str) -> list[T]:
-        records = _unwrap(response.body)
+        records = _unwrap(envelope(response))
         if not isinstance(records, list):
-            raise ValidationError([Problem("data", "type", "must be a list")], subject=subject)
-        return [structure(record, cls, subject) for record in records]
+            raise unreadable(response, "data is not a list")
+        return _read(response, lambda: [structure(record, cls, subject) for record in records])
 
     def pages(
         self,
@@ -138,16 +141,16 @@ class ResourceApi:
         async def fetch(number: int) -> Page[T]:
             query: dict[str, str | int] = {**(params or {}), "page": number, "limit": PAGE_SIZE}
             response = await self.get(path, query)
-            records = _unwrap(response.body)
-            if not isinstance(records, list):
-                records = []
-            body = response.body if isinstance(response.body, Mapping) else {}
+            body = envelope(response)
+            records = _unwrap(body)
+            if not isinstance(records, list):  # never "no results": see envelope.py
+                raise unreadable(response, "data is not a list")
             pagination = body.get("pagination")
             if isinstance(pagination, Mapping) and isinstance(pagination.get("pages"), int):
                 has_more = number < pagination["pages"]
             else:  # no usable pagination block: a full page suggests more
                 has_more = len(records) >= PAGE_SIZE
-            items = tuple(parse(record) for record in records)
+            items = _read(response, lambda: tuple(parse(record) for record in records))
             if key is not None:
                 fresh = {key(item) for item in items} - seen
                 seen.update(fresh)
@@ -155,6 +158,15 @@ class ResourceApi:
             return Page(items, has_more)
 
         return paginate(fetch, key=key)
+
+
+def _read(response: Response, parse: Callable[[], T]) -> T:
+    """`parse()`, with a record that does not read as its model reported as the provider's
+    unreadable answer, not as a local refusal."""
+    try:
+        return parse()
+    except ValidationError:
+        raise unreadable(response, "a record does not read as its documented shape") from None
 
 
 _WIRE_NAMES = {path: field for field, path in NEUTRAL_PATHS.items()}

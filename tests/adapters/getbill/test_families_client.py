@@ -22,6 +22,7 @@ from debtkit import (
     AmbiguousWriteError,
     BadRequestError,
     ConfigurationError,
+    MalformedResponseError,
     PermissionDeniedError,
     ValidationError,
 )
@@ -453,3 +454,26 @@ async def test_the_signed_url_is_requested_byte_for_byte(tmp_path: Path) -> None
         async with client:
             await client.reports.save("rpt_0001", tmp_path / "r.pdf")
     assert seen == [f"/files/a%2Fb{query}"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"error": true}', "", '{"error": false, "data": {"not": "a list"}}', "[1, 2]", "<html>"],
+    ids=["error-flag", "empty", "data-not-a-list", "array", "text"],
+)
+async def test_an_unreadable_family_listing_is_an_error_never_no_results(
+    mock_http: MockHttp, body: str
+) -> None:
+    mock_http.get(url("followups"), body=body, content_type="application/json")
+    async with connect() as client:
+        with pytest.raises(MalformedResponseError):
+            _ = [f async for f in client.followups.list()]
+
+
+async def test_an_unreadable_family_record_is_the_providers_fault_not_a_local_refusal(
+    mock_http: MockHttp,
+) -> None:
+    mock_http.get(url("followups/fu_1"), body='{"error": false, "data": {"id": ["x"]}}')
+    async with connect() as client:
+        with pytest.raises(MalformedResponseError):
+            await client.followups.get("fu_1")
