@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from debtkit.errors import ConfigurationError
-from debtkit.transport import Request
+from debtkit.transport import Request, Response
 from debtkit_debitura.calls import Resource, paged
 
 __all__ = ["USERS_PAGE_SIZE", "Account", "CollectionContractStatus", "TeamMember"]
@@ -55,11 +55,11 @@ class Account(Resource):
         if not 1 <= page_size <= USERS_PAGE_SIZE:
             raise ConfigurationError(f"users(): page_size must be 1 to {USERS_PAGE_SIZE}")
 
-        async def body(number: int) -> object:
+        async def page(number: int) -> Response:
             params = {"Page": number, "PageSize": page_size}
-            return (await self.call(Request("GET", "users", params=params))).body
+            return await self.call(Request("GET", "users", params=params))
 
-        return paged(body, TeamMember, "Debitura user", "users", page_size, lambda u: u.id)
+        return paged(page, TeamMember, "Debitura user", "users", page_size, lambda u: u.id)
 
     async def contract_status(self) -> CollectionContractStatus:
         url = "contracts/debt-collection/status"

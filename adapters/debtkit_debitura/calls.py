@@ -17,18 +17,23 @@ import attrs
 from debtkit.errors import ConfigurationError, Problem, ValidationError
 from debtkit.paging import Page, paginate
 from debtkit.transport import Request, Response, Transport, path_segment
+from debtkit_debitura.answers import unreadable
 from debtkit_debitura.mapping import drop_nulls
 from debtkit_debitura.wire import PageData, converter
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "Resource",
+    "answer",
+    "answer_items",
+    "answer_records",
     "body_of",
     "items",
     "page_size",
     "paged",
     "paged_records",
     "path",
+    "read",
     "records",
     "segment",
     "structure",
@@ -87,8 +92,7 @@ class Resource:
         return await self.transport.request(request)
 
     async def fetch(self, url: str, cls: type[_T], subject: str) -> _T:
-        response = await self.call(Request("GET", url))
-        return structure(response.body, cls, subject)
+        return answer(await self.call(Request("GET", url)), cls, subject)
 
     def listing(
         self, url: str, cls: type[_T], subject: str, key: str | None = None
@@ -96,15 +100,14 @@ class Resource:
         """An unpaged list endpoint, as an async iterator like the paged ones."""
 
         async def walk() -> AsyncIterator[_T]:
-            response = await self.call(Request("GET", url))
-            for item in items(response.body, cls, subject, key):
+            for item in answer_items(await self.call(Request("GET", url)), cls, subject, key):
                 yield item
 
         return walk()
 
 
 def paged(
-    fetch_body: Callable[[int], Awaitable[object]],
+    fetch_page: Callable[[int], Awaitable[Response]],
     cls: type[_T],
     subject: str,
     key: str,
@@ -114,9 +117,10 @@ def paged(
     """Every item of a ``{page: PageData, <key>: [...]}`` listing, page after page, each once."""
 
     async def fetch(number: int) -> Page[_T]:
-        body = await fetch_body(number)
-        found = tuple(items(body, cls, subject, key))
-        return Page(found, has_more=_more(body, number, len(found), page_size))
+        response = await fetch_page(number)
+        found = tuple(answer_items(response, cls, subject, key))
+        more = read(response, lambda body: _more(body, number, len(found), page_size))
+        return Page(found, has_more=more)
 
     return paginate(fetch, key=identity)
 
@@ -140,9 +144,8 @@ def body_of(data: object, subject: str) -> Mapping[str, Any]:
 
 
 def records(data: object, subject: str) -> list[Any]:
-    """An unpaged array answer (``/webhooks``, ``/cases/{id}/payments``...); null is empty."""
-    if data is None:
-        return []
+    """An unpaged array answer (``/webhooks``, ``/cases/{id}/payments``...). An empty body is
+    not an empty list: it cannot be told from a lost one."""
     if not isinstance(data, list):
         problem = Problem("", "invalid_response", "is not a JSON array")
         raise ValidationError([problem], subject=subject)
@@ -173,8 +176,41 @@ def paged_records(
     async def fetch(number: int) -> Page[_T]:
         query = {**(params or {}), "Page": number, "PageSize": size}
         response = await transport.request(Request("GET", url, params=query))
-        body = body_of(response.body, f"Debitura {list_key} page")
-        found = tuple(convert(r) for r in records(body.get(list_key), f"Debitura {list_key}"))
-        return Page(found, has_more=_more(body, number, len(found), size))
+
+        def page_of(data: object) -> Page[_T]:
+            body = body_of(data, f"Debitura {list_key} page")
+            listed = body.get(list_key)
+            listed = [] if listed is None else listed  # Debitura sends null for an empty page
+            found = tuple(convert(r) for r in records(listed, f"Debitura {list_key}"))
+            return Page(found, has_more=_more(body, number, len(found), size))
+
+        return read(response, page_of)
 
     return paginate(fetch, key=key)
+
+
+def read(response: Response, parse: Callable[[Any], _T]) -> _T:
+    """`parse(response.body)`, where a body that does not read as its shape is the provider's
+    unreadable answer (`MalformedResponseError`: ambiguous after a write, looked up before any
+    resend), never a `ValidationError`, which means "refused locally before any request"."""
+    try:
+        return parse(response.body)
+    except ValidationError:
+        raise unreadable(response, "does not read as its documented shape") from None
+
+
+def answer(response: Response, cls: type[_T], subject: str) -> _T:
+    """The answer as `cls` (see `read`)."""
+    return read(response, lambda body: structure(body, cls, subject))
+
+
+def answer_items(
+    response: Response, cls: type[_T], subject: str, key: str | None = None
+) -> list[_T]:
+    """The answer's list (or the list under `key`), each item as `cls` (see `read`)."""
+    return read(response, lambda body: items(body, cls, subject, key))
+
+
+def answer_records(response: Response, subject: str) -> list[Any]:
+    """The answer's unpaged array, null read as empty (see `read`)."""
+    return read(response, lambda body: records(body, subject))

@@ -14,7 +14,7 @@ import attrs
 
 from debtkit.errors import Problem, ValidationError
 from debtkit.transport import Request
-from debtkit_debitura.calls import Resource, path, segment, structure
+from debtkit_debitura.calls import Resource, answer, path, segment
 from debtkit_debitura.vocabulary import OpenVocabulary
 
 __all__ = [
@@ -155,4 +155,4 @@ class Coverage(Resource):
             body["stateAlpha2"] = state
         request = Request("POST", "coverage/check-eligibility", json=body, retry_safe=True)
         response = await self.call(request)
-        return structure(response.body, Eligibility, "Debitura eligibility")
+        return answer(response, Eligibility, "Debitura eligibility")

@@ -18,8 +18,8 @@ import attrs
 
 from debtkit.errors import ConfigurationError, NotFoundError, Problem, ValidationError
 from debtkit.exactly_once import create_exactly_once
-from debtkit.transport import Request
-from debtkit_debitura.calls import Resource, paged, path, segment, structure
+from debtkit.transport import Request, Response
+from debtkit_debitura.calls import Resource, answer, paged, path, segment
 from debtkit_debitura.mapping import PROVIDER
 from debtkit_debitura.wire import converter
 
@@ -150,7 +150,7 @@ class Divisions(Resource):
             request_class="write",
             retry_safe=True,
         )
-        return structure((await self.call(request)).body, Division, _SUBJECT)
+        return answer(await self.call(request), Division, _SUBJECT)
 
     def list(
         self, *, include_archived: bool = False, page_size: int = DIVISIONS_PAGE_SIZE
@@ -163,15 +163,15 @@ class Divisions(Resource):
                 f"divisions.list(): page_size must be 1 to {DIVISIONS_PAGE_SIZE}"
             )
 
-        async def body(number: int) -> object:
+        async def page(number: int) -> Response:
             params = {
                 "page": number,
                 "pageSize": page_size,
                 "includeArchived": "true" if include_archived else "false",
             }
-            return (await self.call(Request("GET", "divisions", params=params))).body
+            return await self.call(Request("GET", "divisions", params=params))
 
-        return paged(body, Division, _SUBJECT, "divisions", page_size, lambda d: d.id)
+        return paged(page, Division, _SUBJECT, "divisions", page_size, lambda d: d.id)
 
     async def get(self, division_id: str) -> Division:
         return await self.fetch(path("divisions", segment(division_id)), Division, _SUBJECT)
@@ -180,7 +180,7 @@ class Divisions(Resource):
         """``PUT /divisions/{id}``: replaces every field."""
         url = path("divisions", segment(division_id))
         request = Request("PUT", url, json=_body(fields), request_class="write")
-        return structure((await self.call(request)).body, Division, _SUBJECT)
+        return answer(await self.call(request), Division, _SUBJECT)
 
     async def archive(self, division_id: str) -> Division:
         """``POST /divisions/{id}/archive`` (irreversible; `BusinessRuleError` if it already
@@ -189,7 +189,7 @@ class Divisions(Resource):
         request = Request("POST", url, request_class="write", retry_safe=False)
 
         async def send() -> Division:
-            return structure((await self.call(request)).body, Division, _SUBJECT)
+            return answer(await self.call(request), Division, _SUBJECT)
 
         def settled(found: Division) -> Division | None:
             return found if found.is_archived else None

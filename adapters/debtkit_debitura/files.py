@@ -33,7 +33,7 @@ import attrs
 from debtkit.errors import Problem, ValidationError
 from debtkit.exactly_once import create_exactly_once
 from debtkit.transport import FilePart, Request, Transport
-from debtkit_debitura.calls import Resource, items, path, segment, structure
+from debtkit_debitura.calls import Resource, answer, answer_items, path, segment
 from debtkit_debitura.mapping import PROVIDER
 from debtkit_debitura.vocabulary import OpenVocabulary
 from debtkit_debitura.wire import parse_timestamp
@@ -193,7 +193,7 @@ class Files(Resource):
 
             async def send() -> CaseFile:
                 response = await self.call(request)
-                return structure(response.body, CaseFile, "Debitura file")
+                return answer(response, CaseFile, "Debitura file")
 
             def settled(found: tuple[CaseFile, ...]) -> CaseFile | None:
                 return next(
@@ -220,4 +220,4 @@ class Files(Resource):
 
     async def _files(self, url: str) -> tuple[CaseFile, ...]:
         response = await self.call(Request("GET", url))
-        return tuple(items(response.body, CaseFile, "Debitura file"))
+        return tuple(answer_items(response, CaseFile, "Debitura file"))

@@ -21,7 +21,7 @@ import attrs
 from debtkit.errors import Problem, ValidationError
 from debtkit.exactly_once import create_exactly_once
 from debtkit.transport import Request, Transport
-from debtkit_debitura.calls import Resource, items, path, segment, structure
+from debtkit_debitura.calls import Resource, answer, answer_items, path, segment
 from debtkit_debitura.mapping import PROVIDER
 from debtkit_debitura.vocabulary import OpenIntVocabulary
 
@@ -93,7 +93,7 @@ class Messages(Resource):
 
             async def send() -> Chat:
                 response = await self.call(request)
-                return structure(response.body, Chat, "Debitura chat")
+                return answer(response, Chat, "Debitura chat")
 
             def settled(found: tuple[Chat, ...]) -> Chat | None:
                 return next((c for c in found if c.id not in before and c.message == message), None)
@@ -109,4 +109,4 @@ class Messages(Resource):
 
     async def _chats(self, url: str) -> tuple[Chat, ...]:
         response = await self.call(Request("GET", url))
-        return tuple(items(response.body, Chat, "Debitura chat"))
+        return tuple(answer_items(response, Chat, "Debitura chat"))

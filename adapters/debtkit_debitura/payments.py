@@ -24,6 +24,7 @@ from debtkit_debitura.calls import (
     page_size,
     paged_records,
     path,
+    read,
     records,
     segment,
     structure,
@@ -92,13 +93,13 @@ class Payments:
         response = await self._transport.request(
             Request("GET", path("Payments", segment(payment_id)))
         )
-        return to_payment(response.body)
+        return read(response, to_payment)
 
     async def for_case(self, case_id: str) -> builtins.list[Payment]:
         """``GET /cases/{id}/payments``: the case's payments, in one read."""
         url = path("cases", segment(case_id), "payments")
         response = await self._transport.request(Request("GET", url))
-        return [to_payment(r) for r in records(response.body, "Debitura payments")]
+        return read(response, lambda b: [to_payment(r) for r in records(b, "Debitura payments")])
 
 
 def _size(value: object) -> int:

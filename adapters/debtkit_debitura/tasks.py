@@ -25,6 +25,7 @@ from debtkit_debitura.calls import (
     page_size,
     paged_records,
     path,
+    read,
     records,
     segment,
     structure,
@@ -135,7 +136,7 @@ class Tasks:
         params = _filters(status, types, "tasks.for_case()")
         url = path("cases", segment(case_id), "tasks")
         response = await self._transport.request(Request("GET", url, params=params))
-        return [to_task(r) for r in records(response.body, "Debitura tasks")]
+        return read(response, lambda b: [to_task(r) for r in records(b, "Debitura tasks")])
 
 
 def _size(value: object) -> int:

@@ -14,7 +14,7 @@ import attrs
 
 from debtkit.errors import ConfigurationError
 from debtkit.transport import Request, Transport
-from debtkit_debitura.calls import path, segment, structure
+from debtkit_debitura.calls import answer, path, segment
 
 __all__ = ["ADVANCE_TARGETS", "Advanced", "Fired", "TestMode"]
 
@@ -64,7 +64,7 @@ class TestMode:
         # Advancing to a target already reached is a no-op, so a retry is harmless.
         request = Request("POST", url, json=body, request_class="write", retry_safe=True)
         response = await self._transport.request(request)
-        return structure(response.body, Advanced, "Debitura advance result")
+        return answer(response, Advanced, "Debitura advance result")
 
     async def delete_case(self, case_id: str) -> None:
         """``DELETE /test/cases/{id}``: a hard delete; deleting twice is fine."""
@@ -87,4 +87,4 @@ class TestMode:
             body["subscriptionId"] = subscription_id
         request = Request("POST", "test/webhooks/fire", json=body, request_class="write")
         response = await self._transport.request(request)
-        return structure(response.body, Fired, "Debitura fire result")
+        return answer(response, Fired, "Debitura fire result")

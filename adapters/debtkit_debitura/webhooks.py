@@ -23,7 +23,7 @@ import attrs
 
 from debtkit.errors import ConfigurationError
 from debtkit.transport import Request, Transport
-from debtkit_debitura.calls import body_of, path, records, segment, structure
+from debtkit_debitura.calls import answer, path, read, records, segment, structure
 
 __all__ = [
     "EVENT_TYPES",
@@ -126,13 +126,13 @@ class Webhooks:
         """``GET /webhooks``: every subscription, in one unpaged answer (secrets are never
         listed)."""
         response = await self._transport.request(Request("GET", "webhooks"))
-        return [_subscription(r) for r in records(response.body, "Debitura webhooks")]
+        return read(response, lambda b: [_subscription(r) for r in records(b, "Debitura webhooks")])
 
     async def get(self, subscription_id: str) -> WebhookSubscription:
         response = await self._transport.request(
             Request("GET", path("webhooks", segment(subscription_id)))
         )
-        return _subscription(response.body)
+        return read(response, _subscription)
 
     async def update(
         self,
@@ -171,7 +171,7 @@ class Webhooks:
         url = path("webhooks", segment(subscription_id), "test")
         request = Request("POST", url, request_class="write", retry_safe=True)
         response = await self._transport.request(request)
-        return structure(response.body, WebhookTestResult, "Debitura webhook test result")
+        return answer(response, WebhookTestResult, "Debitura webhook test result")
 
     async def events(
         self, case_id: str, *, since: dt.datetime | None = None
@@ -196,7 +196,7 @@ class Webhooks:
         url = path("webhooks/events", segment(event_id), "replay")
         request = Request("POST", url, request_class="write", retry_safe=True)
         response = await self._transport.request(request)
-        return structure(body_of(response.body, "replay"), ReplayedEvent, "Debitura replay")
+        return answer(response, ReplayedEvent, "Debitura replay")
 
 
 def _events(events: Collection[str]) -> builtins.list[str]:

@@ -200,3 +200,27 @@ async def test_duplicate_refusal_carries_the_reference_and_the_existing_case(
             await client.create(make_full_debt())
     assert caught.value.reference == REFERENCE
     assert caught.value.existing.provider_id == CASE_ID
+
+
+# -- the API families read their answers as strictly ------------------------------------------
+
+FAMILY_LISTS = {
+    "empty": "",
+    "error_true": '{"error": true}',
+    "not_an_array": '{"items": 1}',
+    "truncated": '[{"id": "3fa',
+    "not_json": "OK",
+}
+
+
+@pytest.mark.parametrize("body", list(FAMILY_LISTS.values()), ids=list(FAMILY_LISTS))
+async def test_an_unreadable_family_answer_is_an_error_never_a_local_refusal(
+    mock_http: MockHttp, body: str
+) -> None:
+    mock_http.get(f"{BASE}/cases/{CASE_ID}/payments", body=body)
+    mock_http.get(f"{BASE}/webhooks", body=body)
+    async with connect() as client:
+        with pytest.raises(MalformedResponseError):
+            await client.payments.for_case(CASE_ID)
+        with pytest.raises(MalformedResponseError):
+            await client.webhooks.list()
