@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NewType, TypeVar
 
 import attrs
@@ -28,6 +28,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from debtkit import Problem, ValidationError
+from debtkit_getbill.wire import structure_datetime, structure_decimal
 
 __all__ = [
     "Naive",
@@ -56,27 +57,6 @@ def vocabulary(cls: type[E], value: str | None) -> E | None:
         return cls(value)
     except ValueError:
         return cls("unknown")
-
-
-def _decimal(value: object, _: type) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
-        raise TypeError("must be a number")
-    try:
-        result = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError("is not a number") from None
-    if not result.is_finite():
-        raise ValueError("must be finite")
-    return result
-
-
-def _aware(value: object, _: type) -> dt.datetime:
-    if not isinstance(value, str):
-        raise TypeError("must be an ISO 8601 string")
-    parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
-    if parsed.tzinfo is None:  # documented with an offset; a naive one is read as UTC
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
 
 
 def _naive(value: object, _: type) -> dt.datetime:
@@ -121,8 +101,8 @@ def _raw(value: object, _: type) -> Mapping[str, Any]:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_structure_hook(Decimal, _decimal)
-    conv.register_structure_hook(dt.datetime, _aware)
+    conv.register_structure_hook(Decimal, structure_decimal)
+    conv.register_structure_hook(dt.datetime, structure_datetime)
     conv.register_structure_hook(Naive, _naive)
     conv.register_structure_hook(dt.date, _date)
     conv.register_structure_hook(str, _str)

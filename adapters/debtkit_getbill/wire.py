@@ -59,6 +59,8 @@ __all__ = [
     "DebtPayload",
     "case_from_record",
     "debt_payload",
+    "structure_datetime",
+    "structure_decimal",
     "unstructure",
 ]
 
@@ -136,7 +138,7 @@ class _WireDebt:
     import_date: dt.datetime | None = None
 
 
-def _structure_decimal(value: object, _: type) -> Decimal:
+def structure_decimal(value: object, _: type) -> Decimal:
     # Response bodies parsed by debtkit carry Decimal/int; a float only appears when a caller
     # hands in data parsed elsewhere, and its shortest repr is the best reading left.
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
@@ -150,7 +152,7 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     return result
 
 
-def _structure_datetime(value: object, _: type) -> dt.datetime:
+def structure_datetime(value: object, _: type) -> dt.datetime:
     if not isinstance(value, str):
         raise TypeError("must be an ISO 8601 string")
     parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
@@ -167,8 +169,8 @@ def _structure_str(value: object, _: type) -> str:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_structure_hook(Decimal, _structure_decimal)
-    conv.register_structure_hook(dt.datetime, _structure_datetime)
+    conv.register_structure_hook(Decimal, structure_decimal)
+    conv.register_structure_hook(dt.datetime, structure_datetime)
     conv.register_structure_hook(str, _structure_str)
     conv.register_unstructure_hook(Decimal, lambda value: value)  # jsonutil writes it exactly
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
@@ -241,7 +243,7 @@ def debt_payload(debt: Debt, *, temp_id: str | None = None) -> DebtPayload:
 def _amount(record: _WireDebt) -> Decimal | None:
     if record.amount_text:
         try:
-            return _structure_decimal(record.amount_text, Decimal)
+            return structure_decimal(record.amount_text, Decimal)
         except (TypeError, ValueError):
             pass
     return record.amount
