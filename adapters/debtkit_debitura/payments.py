@@ -18,9 +18,10 @@ from typing import Any
 import attrs
 
 from debtkit.events.model import Payment
-from debtkit.transport import Request, Transport
+from debtkit.transport import Request
 from debtkit_debitura.calls import (
     MAX_PAGE_SIZE,
+    Resource,
     page_size,
     paged_records,
     path,
@@ -72,33 +73,25 @@ def _payment_key(payment: Payment) -> str:
     return payment.payment_id
 
 
-class Payments:
+class Payments(Resource):
     """Debitura payments, through the client's transport (reads only)."""
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def __repr__(self) -> str:
-        return "Payments()"
 
     def list(self, *, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[Payment]:
         """Every payment on the account, ``GET /Payments`` page by page (one read per
         `page_size` payments), each once."""
         size = _size(page_size)
         return paged_records(
-            self._transport, "Payments", "payments", to_payment, size=size, key=_payment_key
+            self.transport, "Payments", "payments", to_payment, size=size, key=_payment_key
         )
 
     async def get(self, payment_id: str) -> Payment:
-        response = await self._transport.request(
-            Request("GET", path("Payments", segment(payment_id)))
-        )
+        response = await self.call(Request("GET", path("Payments", segment(payment_id))))
         return read(response, to_payment)
 
     async def for_case(self, case_id: str) -> builtins.list[Payment]:
         """``GET /cases/{id}/payments``: the case's payments, in one read."""
         url = path("cases", segment(case_id), "payments")
-        response = await self._transport.request(Request("GET", url))
+        response = await self.call(Request("GET", url))
         return read(response, lambda b: [to_payment(r) for r in records(b, "Debitura payments")])
 
 

@@ -19,9 +19,10 @@ import attrs
 
 from debtkit.errors import ConfigurationError
 from debtkit.events.model import CaseEvent, EventType
-from debtkit.transport import Request, Transport
+from debtkit.transport import Request
 from debtkit_debitura.calls import (
     MAX_PAGE_SIZE,
+    Resource,
     page_size,
     paged_records,
     path,
@@ -106,14 +107,8 @@ def _task_key(task: Task) -> str:
     return task.id
 
 
-class Tasks:
+class Tasks(Resource):
     """Debitura's task queue, through the client's transport (reads only)."""
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def __repr__(self) -> str:
-        return "Tasks()"
 
     def list(
         self,
@@ -126,7 +121,7 @@ class Tasks:
         params = _filters(status, types, "tasks.list()")
         size = _size(page_size)
         return paged_records(
-            self._transport, "tasks", "tasks", to_task, params=params, size=size, key=_task_key
+            self.transport, "tasks", "tasks", to_task, params=params, size=size, key=_task_key
         )
 
     async def for_case(
@@ -135,7 +130,7 @@ class Tasks:
         """``GET /cases/{id}/tasks``: the case's tasks, in one read."""
         params = _filters(status, types, "tasks.for_case()")
         url = path("cases", segment(case_id), "tasks")
-        response = await self._transport.request(Request("GET", url, params=params))
+        response = await self.call(Request("GET", url, params=params))
         return read(response, lambda b: [to_task(r) for r in records(b, "Debitura tasks")])
 
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 import attrs
 
 from debtkit.errors import ConfigurationError
-from debtkit.transport import Request, Transport
-from debtkit_debitura.calls import answer, path, segment
+from debtkit.transport import Request
+from debtkit_debitura.calls import Resource, answer, path, segment
 
 __all__ = ["ADVANCE_TARGETS", "Advanced", "Fired", "TestMode"]
 
@@ -38,16 +38,10 @@ class Fired:
     enqueued_count: int = 0
 
 
-class TestMode:
+class TestMode(Resource):
     """Debitura's ``/test`` endpoints, through the client's transport."""
 
     __test__ = False  # not a pytest test class, whatever its name
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def __repr__(self) -> str:
-        return "TestMode()"
 
     async def advance(self, case_id: str, to: str, *, amount: Decimal | None = None) -> Advanced:
         """``POST /test/cases/{id}/advance``: to ``Active``, ``Closed:Paid`` (records a
@@ -63,13 +57,13 @@ class TestMode:
         url = path("test/cases", segment(case_id), "advance")
         # Advancing to a target already reached is a no-op, so a retry is harmless.
         request = Request("POST", url, json=body, request_class="write", retry_safe=True)
-        response = await self._transport.request(request)
+        response = await self.call(request)
         return answer(response, Advanced, "Debitura advance result")
 
     async def delete_case(self, case_id: str) -> None:
         """``DELETE /test/cases/{id}``: a hard delete; deleting twice is fine."""
         url = path("test/cases", segment(case_id))
-        await self._transport.request(Request("DELETE", url, request_class="write"))
+        await self.call(Request("DELETE", url, request_class="write"))
 
     async def delete_tagged(self, tag: str) -> None:
         """``DELETE /test/cases?tag=``: every test case with the tag, or none if any match is
@@ -77,7 +71,7 @@ class TestMode:
         if not isinstance(tag, str) or not tag.strip():
             raise ConfigurationError("delete_tagged(): the tag must not be blank")
         request = Request("DELETE", "test/cases", params={"tag": tag}, request_class="write")
-        await self._transport.request(request)
+        await self.call(request)
 
     async def fire(self, event: str, case_id: str, *, subscription_id: str | None = None) -> Fired:
         """``POST /test/webhooks/fire``: the case's current state as `event`, to one test
@@ -86,5 +80,5 @@ class TestMode:
         if subscription_id is not None:
             body["subscriptionId"] = subscription_id
         request = Request("POST", "test/webhooks/fire", json=body, request_class="write")
-        response = await self._transport.request(request)
+        response = await self.call(request)
         return answer(response, Fired, "Debitura fire result")

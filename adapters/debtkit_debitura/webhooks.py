@@ -22,8 +22,8 @@ from typing import Any
 import attrs
 
 from debtkit.errors import ConfigurationError
-from debtkit.transport import Request, Transport
-from debtkit_debitura.calls import answer, path, read, records, segment, structure
+from debtkit.transport import Request
+from debtkit_debitura.calls import Resource, answer, path, read, records, segment, structure
 
 __all__ = [
     "EVENT_TYPES",
@@ -100,14 +100,8 @@ def _subscription(data: object) -> WebhookSubscription:
     return structure(data, WebhookSubscription, "Debitura webhook subscription")
 
 
-class Webhooks:
+class Webhooks(Resource):
     """Debitura's webhook subscriptions, through the client's transport."""
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def __repr__(self) -> str:
-        return "Webhooks()"
 
     async def create(
         self, url: str, events: Collection[str], *, test_mode: bool = False
@@ -120,18 +114,16 @@ class Webhooks:
         # Creating twice makes two subscriptions (no idempotency key is honoured here), so a
         # create with no answer is not retried.
         request = Request("POST", "webhooks", json=body, request_class="write")
-        return _subscription((await self._transport.request(request)).body)
+        return _subscription((await self.call(request)).body)
 
     async def list(self) -> builtins.list[WebhookSubscription]:
         """``GET /webhooks``: every subscription, in one unpaged answer (secrets are never
         listed)."""
-        response = await self._transport.request(Request("GET", "webhooks"))
+        response = await self.call(Request("GET", "webhooks"))
         return read(response, lambda b: [_subscription(r) for r in records(b, "Debitura webhooks")])
 
     async def get(self, subscription_id: str) -> WebhookSubscription:
-        response = await self._transport.request(
-            Request("GET", path("webhooks", segment(subscription_id)))
-        )
+        response = await self.call(Request("GET", path("webhooks", segment(subscription_id))))
         return read(response, _subscription)
 
     async def update(
@@ -158,19 +150,19 @@ class Webhooks:
             body["isTestMode"] = test_mode
         url = path("webhooks", segment(subscription_id))
         request = Request("PATCH", url, json=body, request_class="write")
-        return _subscription((await self._transport.request(request)).body)
+        return _subscription((await self.call(request)).body)
 
     async def delete(self, subscription_id: str) -> None:
         """``DELETE /webhooks/{id}``: permanent."""
         url = path("webhooks", segment(subscription_id))
-        await self._transport.request(Request("DELETE", url, request_class="write"))
+        await self.call(Request("DELETE", url, request_class="write"))
 
     async def test(self, subscription_id: str) -> WebhookTestResult:
         """``POST /webhooks/{id}/test``: a synthetic ``case.created`` sent now; the answer
         says whether the endpoint took it."""
         url = path("webhooks", segment(subscription_id), "test")
         request = Request("POST", url, request_class="write", retry_safe=True)
-        response = await self._transport.request(request)
+        response = await self.call(request)
         return answer(response, WebhookTestResult, "Debitura webhook test result")
 
     async def events(
@@ -183,7 +175,7 @@ class Webhooks:
         params: dict[str, str] = {"caseId": case_id}
         if since is not None:
             params["since"] = _utc(since).isoformat().replace("+00:00", "Z")
-        response = await self._transport.request(Request("GET", "webhooks/events", params=params))
+        response = await self.call(Request("GET", "webhooks/events", params=params))
         return [
             structure(r, WebhookEventRecord, "Debitura webhook event")
             for r in records(response.body, "Debitura webhook events")
@@ -195,7 +187,7 @@ class Webhooks:
         receiver deduplicating by event id absorbs."""
         url = path("webhooks/events", segment(event_id), "replay")
         request = Request("POST", url, request_class="write", retry_safe=True)
-        response = await self._transport.request(request)
+        response = await self.call(request)
         return answer(response, ReplayedEvent, "Debitura replay")
 
 
