@@ -17,7 +17,7 @@ from debtkit_getbill import GetBillAdapter
 from debtkit_getbill.simulator import RunningSimulator
 
 from debtkit import Debt, Debtor, load_adapter
-from debtkit.redis_budget import shared_budget_for_adapter
+from debtkit.budget.redis_books import shared_budget_for_adapter
 
 TIME_SCALE = 36_000.0  # the simulator's hour lasts 0.1 s
 

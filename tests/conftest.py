@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 import debtkit.budget
+import debtkit.budget.gate
 from debtkit import Address, AgeBreakdown, ContactPerson, Debt, Debtor, DebtorKind
 
 
@@ -69,7 +70,7 @@ def full_debt() -> Debt:
 def fresh_budget_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own process-wide budget pool: a budget paused or spent by one test
     (simulators share default credentials) must not slow the next."""
-    monkeypatch.setattr(debtkit.budget, "_DEFAULT_POOL", debtkit.budget.BudgetPool())
+    monkeypatch.setattr(debtkit.budget.gate, "_DEFAULT_POOL", debtkit.budget.BudgetPool())
 
 
 def _free_port() -> int:
@@ -121,3 +122,33 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on loopback for the whole session (`tests/postgres_server.py`).
+
+    Each test that writes should use its own database or import id: see `postgres_database`.
+    """
+    from tests import postgres_server
+
+    if not postgres_server.binaries_available():
+        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs them)")
+    with postgres_server.running_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_database(postgres_url: str) -> str:
+    """A fresh, empty database on the session's server, for one test; its URL."""
+    import uuid
+
+    import asyncpg
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return postgres_url.rsplit("/", 1)[0] + "/" + name

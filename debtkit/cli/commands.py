@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from debtkit.bulk import BatchCreator, bulk_import
+from debtkit.bulk.ledger import Ledger
 from debtkit.cli.output import EXIT_USAGE, ProgressDisplay, ResultsFile, Summary, budget_of
 from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
@@ -26,7 +27,6 @@ from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
 from debtkit.files import Row, count_rows, read_debts
-from debtkit.ledger import Ledger
 from debtkit.plugin import Adapter
 from debtkit.registry import Registry
 from debtkit.simulator import CREDENTIALS, SimulatorServer

@@ -22,8 +22,8 @@ import pytest
 from debtkit import Debt, RateLimit, load_adapter
 from debtkit.budget import default_pool
 from debtkit.bulk import BulkResult, Outcome, bulk_import
+from debtkit.bulk.ledger import Ledger, LedgerState
 from debtkit.cli import main
-from debtkit.ledger import Ledger, LedgerState
 from debtkit.retry import RetryPolicy
 from debtkit.sample import sample_debts
 from debtkit.simulator import MALFORMED_SHAPES, Faults

@@ -10,7 +10,7 @@ import sys
 import time
 
 from debtkit import RateLimit
-from debtkit.redis_budget import shared_budget
+from debtkit.budget.redis_books import shared_budget
 from debtkit.transport import Request, Transport
 
 TASKS = 5

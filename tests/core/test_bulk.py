@@ -8,9 +8,9 @@ import attrs
 
 from debtkit import Debt
 from debtkit.bulk import BulkResult, Outcome, Progress, bulk_import
+from debtkit.bulk.ledger import Ledger, LedgerState, content_hash
 from debtkit.errors import Problem, ServerError
 from debtkit.files import Row
-from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeBatchProvider, FakeProvider, lost, refuse
 

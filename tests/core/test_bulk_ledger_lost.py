@@ -10,8 +10,8 @@ import pytest
 
 from debtkit import Debt
 from debtkit.bulk import BulkResult, Outcome, bulk_import
+from debtkit.bulk.ledger import Ledger
 from debtkit.errors import ConfigurationError, LedgerLostError
-from debtkit.ledger import Ledger
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeBatchProvider, FakeProvider
 

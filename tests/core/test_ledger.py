@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from debtkit.errors import LedgerBusyError, LedgerDamagedError, LedgerLostError
-from debtkit.ledger import (
+from debtkit.bulk.ledger import (
     _DEBTS,
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -16,6 +15,7 @@ from debtkit.ledger import (
     LedgerState,
     content_hash,
 )
+from debtkit.errors import LedgerBusyError, LedgerDamagedError, LedgerLostError
 from tests.conftest import make_full_debt
 
 

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from debtkit import ConfigurationError, RateLimit, RateObservation
 from debtkit.budget import Budget
-from debtkit.redis_budget import shared_budget
+from debtkit.budget.redis_books import shared_budget
 from debtkit.simulator import SimulatorServer
 from debtkit.transport import Request, Response, Transport
 from tests.core.virtual_time import max_in_fixed_window, max_in_rolling_window
@@ -219,7 +219,7 @@ async def test_two_os_processes_sharing_a_budget_never_exceed_the_limit_together
 async def test_a_shared_budget_for_an_adapter_takes_its_limits_with_the_plan_applied(
     redis_url: str, namespace: str
 ) -> None:
-    from debtkit.redis_budget import shared_budget_for_adapter
+    from debtkit.budget.redis_books import shared_budget_for_adapter
     from tests.core.acme_adapter import AcmeAdapter
 
     budget = shared_budget_for_adapter(

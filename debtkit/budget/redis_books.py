@@ -1,7 +1,7 @@
 """A rate budget shared by every process and host that imports into one account, kept in Redis.
 
-`RedisRateBook` keeps the books of `debtkit.ratebook` (same rules: slots held until a window after
-the answer, fixed windows charged per span, foreign phantoms, 429 pauses) in Redis, and every
+`RedisRateBook` keeps the books of `debtkit.budget.books` (same rules: slots held until a window
+after the answer, fixed windows charged per span, foreign phantoms, 429 pauses) in Redis, and every
 decision is one Lua script run atomically on the Redis server with the Redis server's clock
 (`TIME`), so hosts need no synchronised clocks and no two processes can both take the last
 slot. Each process still queues its own callers first-come-first-served in front of it.
@@ -26,15 +26,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from debtkit.budget import Budget, adapter_limits, adapter_retry_after, credential_fingerprint
-from debtkit.errors import ConfigurationError
-from debtkit.plugin import RateLimit, RateObservation
-from debtkit.ratebook import (
+from debtkit.budget.books import (
     DEFAULT_FOREIGN_HEADROOM,
     DEFAULT_OPEN_TTL,
     DEFAULT_SKEW_MARGIN,
     LimitUsage,
     Ticket,
 )
+from debtkit.errors import ConfigurationError
+from debtkit.plugin import RateLimit, RateObservation
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -45,7 +45,7 @@ __all__ = ["RedisRateBook", "shared_budget", "shared_budget_for_adapter"]
 
 logger = logging.getLogger("debtkit.budget")
 
-_SCRIPT = resources.files("debtkit").joinpath("redis_budget.lua").read_text(encoding="utf-8")
+_SCRIPT = resources.files("debtkit.budget").joinpath("redis_books.lua").read_text(encoding="utf-8")
 
 
 def _connect(redis: Redis | str) -> Redis:

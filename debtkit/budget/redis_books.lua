@@ -1,5 +1,5 @@
--- debtkit's shared rate budget: the books of debtkit/ratebook.py, run atomically in Redis on
--- the Redis server's clock. See debtkit/redis_budget.py.
+-- debtkit's shared rate budget: the books of debtkit/budget/books.py, run atomically in Redis on
+-- the Redis server's clock. See debtkit/budget/redis_books.py.
 --
 -- KEYS[1]  key prefix for one credential (ends with ':')
 -- ARGV     op, open_ttl, skew margin (fraction of each window), foreign headroom, n, then n
@@ -82,7 +82,7 @@ local function expire(r)
 end
 
 -- Foreign units reserved: those seen within a window (kept), and those the latest reading of
--- the window's edge suggests (replaced by the next observation), as in debtkit/ratebook.py.
+-- the window's edge suggests (replaced by the next observation), as in debtkit/budget/books.py.
 local function phantom_list(r)
   local raw = redis.call('ZRANGEBYSCORE', r.key .. 'phantoms', '(' .. fmt(now), '+inf', 'WITHSCORES')
   local out = {}
@@ -182,7 +182,7 @@ local function free_at_unbanded(r)
   return now + open_ttl + r.window  -- waiting on answers not yet reported
 end
 
--- As in debtkit/ratebook.py: within the margin of a fixed boundary an admission would be
+-- As in debtkit/budget/books.py: within the margin of a fixed boundary an admission would be
 -- charged to both windows, so it waits for the band to end and charges the new one alone.
 local function free_at(r)
   local ready = free_at_unbanded(r)
@@ -212,7 +212,7 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   local ours, ours_inside, untill
   if r.kind == 's' then
     -- Every answered attempt still held may be held by the server too; the middle of each
-    -- span tells which it probably let go of at the window's edge (debtkit/ratebook.py).
+    -- span tells which it probably let go of at the window's edge (debtkit/budget/books.py).
     local seen = (start + now) / 2 - r.window
     local closed = redis.call('ZRANGE', r.key .. 'closed', 0, -1, 'WITHSCORES')
     ours, ours_inside = #closed / 2 - rejected, -rejected

@@ -46,6 +46,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from debtkit.bulk.ledger import Ledger, LedgerState, content_hash
 from debtkit.errors import (
     AmbiguousWriteError,
     APIStatusError,
@@ -58,7 +59,6 @@ from debtkit.errors import (
 )
 from debtkit.exactly_once import is_ambiguous, was_sent
 from debtkit.files import Row
-from debtkit.ledger import Ledger, LedgerState, content_hash
 from debtkit.model import Case, Debt
 from debtkit.plugin import ItemResult, ProviderClient
 
@@ -345,7 +345,7 @@ async def bulk_import(
 
     `ledger` is a `Ledger`, a path to one (created if missing), or None for a throwaway
     ledger that only deduplicates within this run. Rerunning with the same ledger resumes.
-    A path is opened strictly (see `debtkit.ledger`): a damaged ledger, one held by another
+    A path is opened strictly (see `debtkit.bulk.ledger`): a damaged ledger, one held by another
     process, or one an earlier run used that is now gone raises a `LedgerError` before
     anything is sent. `ledger_lost=True` accepts a lost ledger: it is rebuilt, and every
     debt it has not seen is looked up at the provider before being sent.

@@ -11,8 +11,8 @@ at the configured window or `max_server_wait`, whichever is longer. Uncapped, on
 broken answer would stall every client of the credential for as long as it likes, even after
 the server recovered. The caller that got such a 429 gets its `RateLimitedError` with the
 server's value (see `debtkit.retry.RetryPolicy`).
-The bookkeeping rules are in `debtkit.ratebook`; the shared, cross-process books are in
-`debtkit.redis_budget`.
+The bookkeeping rules are in `debtkit.budget.books`; the shared, cross-process books are in
+`debtkit.budget.redis_books`.
 
 aiolimiter is deliberately not used here: its leaky bucket starts empty and admits a full burst
 on top of the drip, so `AsyncLimiter(500, 3600)` lets 999 through in a rolling hour, and a
@@ -37,9 +37,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from debtkit.errors import ConfigurationError, RateLimitedError
-from debtkit.plugin import RateLimit, RateObservation
-from debtkit.ratebook import (
+from debtkit.budget.books import (
     DEFAULT_FOREIGN_HEADROOM,
     DEFAULT_OPEN_TTL,
     DEFAULT_SKEW_MARGIN,
@@ -48,6 +46,8 @@ from debtkit.ratebook import (
     RateBook,
     Ticket,
 )
+from debtkit.errors import ConfigurationError, RateLimitedError
+from debtkit.plugin import RateLimit, RateObservation
 from debtkit.retry import DEFAULT_MAX_SERVER_WAIT, retry_after_seconds
 from debtkit.transport import Request, RequestGate, Response
 
@@ -160,7 +160,7 @@ class Budget:
     `retry_after` reads the wait a 429 asks for when it is not in a standard `Retry-After`
     header (for example `lambda r: adapter.parse_error(r).retry_after`). `clock` (epoch
     seconds; fixed windows align to it) and `sleep` make time injectable. `books` replaces the
-    in-process books, for instance with `debtkit.redis_budget.RedisRateBook`.
+    in-process books, for instance with `debtkit.budget.redis_books.RedisRateBook`.
     `max_server_wait` caps every server-requested pause or reset (see the module docstring);
     clients sharing the budget lower it to their retry policy's with `cap_server_waits`.
     """

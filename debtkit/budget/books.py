@@ -2,8 +2,8 @@
 
 A `RateBook` answers one question atomically (may an attempt covered by these limits go now, and
 if not, how long until it might) and learns from every finished attempt. `MemoryRateBook` keeps
-the books in this process; `debtkit.redis_budget.RedisRateBook` keeps the same books in Redis so
-that several processes share one budget. `debtkit.budget.Budget` queues callers in front of
+the books in this process; `debtkit.budget.redis_books.RedisRateBook` keeps the same books in
+Redis so that several processes share one budget. `debtkit.budget.Budget` queues callers in front of
 either. The rules below hold for both:
 
 - Sliding limit: an attempt holds its slot from admission until `window` after its answer came
