@@ -126,6 +126,12 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+# aiohttp 3.10 and later name a connect-phase timeout apart from a read timeout.
+_CONNECT_TIMEOUT: tuple[type[BaseException], ...] = (
+    (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()
+)
+
+
 @attrs.frozen
 class Timeouts:
     """Per-phase limits in seconds; `None` disables a phase."""
@@ -443,6 +449,11 @@ class Transport:
             raise
         # Every way an exchange can fail maps to a TransportError subclass: the order matters
         # (aiohttp's timeouts are connection errors too, redirect loops response errors).
+        # The connect phase timed out (opening a connection, or waiting for a pooled one):
+        # nothing was written, so it is not ambiguous. aiohttp < 3.10 raised a plain
+        # ServerTimeoutError there, which stays ambiguous: the safe reading.
+        except _CONNECT_TIMEOUT as exc:
+            raise ConnectionNotMadeError(self.provider, method, path, type(exc).__name__) from None
         except asyncio.TimeoutError:
             raise RequestTimeoutError(self.provider, method, path, "timed out") from None
         # Refused, DNS, unreachable, or a URL aiohttp cannot use: nothing left.

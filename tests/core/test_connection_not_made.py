@@ -80,3 +80,46 @@ async def test_bulk_records_not_sent_debts_and_a_rerun_sends_them_without_lookup
     again = [result.outcome async for result in bulk_import(provider, debts, ledger=ledger)]
     assert again == [Outcome.CREATED] * 3
     assert provider.find_calls == []  # nothing could have landed: no lookup
+
+
+async def test_a_connect_timeout_is_not_sent_and_not_ambiguous() -> None:
+    """One pooled connection is held by a request the server never answers; the next one
+    times out waiting for a connection, so nothing of it was written."""
+    import asyncio
+
+    import aiohttp
+    from aiohttp import web
+
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(request: web.Request) -> web.Response:
+        entered.set()
+        await release.wait()
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/debts", hold)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(connect=0.2)
+    )
+    try:
+        transport = Transport(
+            provider="acme", base_url=f"http://127.0.0.1:{port}/", session=session
+        )
+        held = asyncio.ensure_future(transport.request(Request("POST", "debts", json={})))
+        await asyncio.wait_for(entered.wait(), 60)  # the only connection is now taken
+        with pytest.raises(ConnectionNotMadeError) as raised:
+            await transport.request(Request("POST", "debts", json={}))
+        assert raised.value.sent is False
+        assert not is_ambiguous(raised.value)
+        release.set()
+        await held
+    finally:
+        release.set()
+        await session.close()
+        await runner.cleanup()
