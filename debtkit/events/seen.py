@@ -27,11 +27,15 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from debtkit.errors import ConfigurationError, DebtkitError
+
+if TYPE_CHECKING:
+    from debtkit.events.seen_postgres import PostgresSeenStore
+    from debtkit.events.seen_redis import RedisSeenStore
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -313,7 +317,7 @@ class SQLiteSeenStore:
         )
 
 
-def seen_store_for(spec: str | Path) -> SeenStore:
+def seen_store_for(spec: str | Path) -> SQLiteSeenStore | PostgresSeenStore | RedisSeenStore:
     """The store `spec` names, not yet opened: a ``postgresql://`` (or ``postgres://``) URL is
     a `PostgresSeenStore`, a ``redis://``, ``rediss://`` or ``unix://`` URL a
     `RedisSeenStore`, anything else the path of a `SQLiteSeenStore` file."""
