@@ -309,12 +309,17 @@ class SQLiteSeenStore:
         )
 
     async def forget_older_than(self, seconds: float) -> int:
-        """Drop ids seen more than `seconds` ago; how many were dropped."""
-        return await self._run(
-            "DELETE FROM seen_events WHERE seen_at < ?",
-            (time.time() - seconds,),
-            lambda cursor: cursor.rowcount,
-        )
+        """Drop ids seen more than `seconds` ago, and expired claims (a crashed handler's);
+        how many ids were dropped."""
+        now = time.time()
+
+        def prune(conn: sqlite3.Connection) -> int:
+            conn.execute("DELETE FROM seen_claims WHERE expires_at <= ?", (now,))
+            return int(
+                conn.execute("DELETE FROM seen_events WHERE seen_at < ?", (now - seconds,)).rowcount
+            )
+
+        return await self._transaction(prune)
 
 
 def seen_store_for(spec: str | Path) -> SQLiteSeenStore | PostgresSeenStore | RedisSeenStore:
