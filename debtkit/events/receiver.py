@@ -180,8 +180,8 @@ def webhook_handler(
     parse = _parse_function(parser)
     store: SeenStore = seen if seen is not None else MemorySeenStore()
     locks = _KeyedLocks()
-    if handler_timeout is not None and not claim_lease > handler_timeout:
-        raise ConfigurationError("claim_lease must be longer than handler_timeout")
+    if not claim_lease > (handler_timeout or 0.0):
+        raise ConfigurationError("claim_lease must be positive and longer than handler_timeout")
     if not claim_wait >= 0:
         raise ConfigurationError("claim_wait must be >= 0 seconds")
 

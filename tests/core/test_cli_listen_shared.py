@@ -18,7 +18,7 @@ import pytest
 from debtkit.cli import main
 from tests.core.test_cli_listen import BODY, SECRET, signed
 from tests.core.test_seen_claims import fresh_database
-from tests.core.test_seen_shared import _closed_port
+from tests.core.test_seen_shared import closed_port
 from tests.postgres_server import PASSWORD as PG_PASSWORD
 
 
@@ -86,7 +86,7 @@ def test_listen_with_an_unreachable_seen_store_exits_2_without_the_password(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("GB_SECRET", SECRET)
-    url = f"postgresql://debtkit:{PG_PASSWORD}@127.0.0.1:{_closed_port()}/{uuid.uuid4().hex}"
+    url = f"postgresql://debtkit:{PG_PASSWORD}@127.0.0.1:{closed_port()}/{uuid.uuid4().hex}"
     monkeypatch.setenv("DEBTKIT_SEEN", url)
     code = main(["listen", "--provider", "getbill", "--port", "0", "--secret-env", "GB_SECRET"])
     err = capsys.readouterr().err

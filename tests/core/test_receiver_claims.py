@@ -4,6 +4,7 @@ handler once; while another replica holds the event the answer asks for a redeli
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,9 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from debtkit.errors import ConfigurationError
-from debtkit.events import CaseEvent, MemorySeenStore, SeenStore, webhook_app
+from debtkit.events import CaseEvent, MemorySeenStore, RedisSeenStore, SeenStore, webhook_app
 from debtkit.events.receiver import RETRY_AFTER_BUSY
 from tests.core.test_receiver import SECRET, Recorder, body, toy_parse
+from tests.core.test_seen_shared import closed_port
 
 SIGNED = {"X-Sig": SECRET}
 
@@ -151,3 +153,19 @@ async def test_a_store_without_claims_still_drops_duplicates(replicas: Any) -> N
 def test_a_claim_lease_shorter_than_the_handler_timeout_is_refused() -> None:
     with pytest.raises(ConfigurationError):
         webhook_app(toy_parse, SECRET, Recorder(), handler_timeout=10, claim_lease=5)
+
+
+async def test_an_unreachable_shared_store_gets_503_and_logs_no_password(
+    replicas: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    password = "s3cret-in-the-url"
+    seen = RedisSeenStore(f"redis://:{password}@127.0.0.1:{closed_port()}/0", connect_timeout=5)
+    handler = Recorder()
+    [receiver] = await replicas(1, handler, seen)
+    with caplog.at_level(logging.DEBUG):
+        response = await receiver.post("/", data=body("e1"), headers=SIGNED)
+    await seen.close()
+    assert response.status == 503
+    assert handler.events == []
+    assert "seen-store redis://:***@127.0.0.1" in caplog.text
+    assert password not in caplog.text

@@ -25,7 +25,7 @@ from tests.postgres_server import PASSWORD as PG_PASSWORD
 REDIS_PASSWORD = "s3cret-redis-password"
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])  # nothing listens once the socket is closed
@@ -94,7 +94,7 @@ def test_postgres_store_refuses_a_table_name_that_is_not_an_identifier() -> None
 async def test_unreachable_postgres_is_a_seen_store_error_without_the_password(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    url = f"postgresql://debtkit:{PG_PASSWORD}@127.0.0.1:{_closed_port()}/db"
+    url = f"postgresql://debtkit:{PG_PASSWORD}@127.0.0.1:{closed_port()}/db"
     store = PostgresSeenStore(url, connect_timeout=5)
     with caplog.at_level(logging.DEBUG), pytest.raises(SeenStoreError) as caught:
         await store.open()
@@ -157,7 +157,7 @@ async def test_redis_store_leaves_the_callers_client_open(redis_url: str) -> Non
 async def test_unreachable_redis_is_a_seen_store_error_without_the_password(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    url = f"redis://:{REDIS_PASSWORD}@127.0.0.1:{_closed_port()}/0"
+    url = f"redis://:{REDIS_PASSWORD}@127.0.0.1:{closed_port()}/0"
     store = RedisSeenStore(url, connect_timeout=5)
     with caplog.at_level(logging.DEBUG), pytest.raises(SeenStoreError) as caught:
         async with store:
