@@ -9,8 +9,9 @@ new id, the INSERT of one wins and the others meet its live claim in ``ON CONFLI
 The store creates its table when opened (``CREATE TABLE IF NOT EXISTS`` under a transaction
 advisory lock, because concurrent ``CREATE TABLE IF NOT EXISTS`` from replicas starting at
 once can still collide in PostgreSQL's catalogue) and forgets handled ids after `retention`
-seconds (30 days by default: on opening, then at most hourly). Requires the extra:
-``pip install 'debtkit[postgres]'``.
+seconds (30 days by default: on opening, then at most hourly). What the URL leaves out
+(the password, say) asyncpg takes from libpq's variables (``PGPASSWORD``, ``PGHOST``...).
+Requires the extra: ``pip install 'debtkit[postgres]'``.
 
     async with PostgresSeenStore("postgresql://user@db.internal/app") as seen:
         app = webhook_app(adapter, secret, on_event, seen=seen)

@@ -66,6 +66,16 @@ async def test_postgres_store_keeps_a_live_claim_when_pruning(postgres_database:
         assert await store.forget_older_than(0.01) == 0
 
 
+async def test_postgres_password_can_come_from_pgpassword(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    without = postgres_database.replace(f":{PG_PASSWORD}@", "@")
+    assert PG_PASSWORD not in without
+    async with PostgresSeenStore(without) as store:
+        assert await store.add("e1") is True
+
+
 async def test_postgres_store_leaves_the_callers_pool_open(postgres_database: str) -> None:
     pool = await asyncpg.create_pool(postgres_database, min_size=1, max_size=2)
     try:
