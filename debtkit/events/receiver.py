@@ -179,15 +179,16 @@ def webhook_handler(
     """
     parse = _parse_function(parser)
     store: SeenStore = seen if seen is not None else MemorySeenStore()
+    claiming = store if isinstance(store, ClaimingSeenStore) else None
     locks = _KeyedLocks()
     if not claim_lease > (handler_timeout or 0.0):
         raise ConfigurationError("claim_lease must be positive and longer than handler_timeout")
     if not claim_wait >= 0:
         raise ConfigurationError("claim_wait must be >= 0 seconds")
 
-    async def handle_claimed(event: CaseEvent, claiming: ClaimingSeenStore) -> web.Response:
+    async def handle_claimed(event: CaseEvent, claims: ClaimingSeenStore) -> web.Response:
         try:
-            claim = await _claim(claiming, event.event_id, claim_lease, claim_wait)
+            claim = await _claim(claims, event.event_id, claim_lease, claim_wait)
         except Exception:
             logger.exception("seen-store failed; the delivery will be retried")
             return _answer(503, "unavailable")
@@ -202,10 +203,10 @@ def webhook_handler(
         try:
             failure = await call(event)
         except BaseException:  # cancelled: let a redelivery have it at once
-            await _release(claiming, claim)
+            await _release(claims, claim)
             raise
         if failure is not None:
-            await _release(claiming, claim)
+            await _release(claims, claim)
             return failure
         return await mark_handled(event)
 
@@ -254,8 +255,8 @@ def webhook_handler(
             logger.error("webhook not verified: %s", exc)
             return _answer(500, "error")
         async with locks.hold(event.event_id):
-            if isinstance(store, ClaimingSeenStore):
-                return await handle_claimed(event, store)
+            if claiming is not None:
+                return await handle_claimed(event, claiming)
             try:
                 if await store.contains(event.event_id):
                     logger.debug("webhook duplicate %s dropped", event.event_id)
