@@ -96,9 +96,18 @@ def storage_key(event_id: str) -> str:
     return "sha256:" + hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
 def check_lease(lease: float) -> None:
-    if not lease > 0:
+    if not _seconds(lease):
         raise ConfigurationError("a claim needs a lease > 0 seconds")
+
+
+def check_retention(retention: float | None) -> None:
+    if retention is not None and not _seconds(retention):
+        raise ConfigurationError("the seen-store retention must be > 0 seconds or None")
 
 
 @runtime_checkable

@@ -37,6 +37,7 @@ from debtkit.events.seen import (
     ClaimOutcome,
     SeenStoreError,
     check_lease,
+    check_retention,
     new_token,
     storage_key,
 )
@@ -88,10 +89,11 @@ class PostgresSeenStore:
         max_size: int = 4,
         connect_timeout: float = 10.0,
     ) -> None:
-        if not _IDENTIFIER.fullmatch(table):
+        if not isinstance(table, str) or not _IDENTIFIER.fullmatch(table):
             raise ConfigurationError("the seen-store table must be a plain SQL identifier")
-        if retention is not None and not retention > 0:
-            raise ConfigurationError("the seen-store retention must be > 0 seconds or None")
+        check_retention(retention)
+        if not isinstance(database, str) and not hasattr(database, "acquire"):
+            raise ConfigurationError("a PostgreSQL seen-store needs a URL or an asyncpg pool")
         if isinstance(database, str):
             self._url: str | None = database
             self._shown = redact_url(database)
@@ -131,12 +133,15 @@ class PostgresSeenStore:
                 return self
             if self._pool is None:
                 asyncpg, url = _asyncpg(), self._url
-                self._pool = await self._guarded(
-                    "cannot connect",
-                    lambda: asyncpg.create_pool(
-                        url, min_size=1, max_size=self._max_size, timeout=self._connect_timeout
-                    ),
-                )
+                try:
+                    self._pool = await self._guarded(
+                        "cannot connect",
+                        lambda: asyncpg.create_pool(
+                            url, min_size=1, max_size=self._max_size, timeout=self._connect_timeout
+                        ),
+                    )
+                except ValueError:  # asyncpg could not read the URL
+                    raise ConfigurationError(f"not a PostgreSQL URL: {self._shown}") from None
             try:
                 await self._guarded("cannot create its table", self._create_table)
             except BaseException:

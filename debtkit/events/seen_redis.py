@@ -29,6 +29,7 @@ from debtkit.events.seen import (
     ClaimOutcome,
     SeenStoreError,
     check_lease,
+    check_retention,
     new_token,
     storage_key,
 )
@@ -98,8 +99,11 @@ class RedisSeenStore:
         retention: float | None = DEFAULT_RETENTION,
         connect_timeout: float = 10.0,
     ) -> None:
-        if retention is not None and not retention >= 1:
-            raise ConfigurationError("the seen-store retention must be >= 1 second or None")
+        check_retention(retention)
+        if not isinstance(prefix, str):
+            raise ConfigurationError("the seen-store prefix must be a string")
+        if not isinstance(redis, str) and not hasattr(redis, "register_script"):
+            raise ConfigurationError("a Redis seen-store needs a URL or a redis.asyncio client")
         if isinstance(redis, str):
             self._shown = redact_url(redis)
             try:

@@ -7,6 +7,7 @@ import logging
 import socket
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -198,4 +199,31 @@ def test_seen_store_for_picks_the_store_by_scheme(tmp_path: Path) -> None:
 def test_seen_store_for_refuses_another_scheme_without_echoing_it() -> None:
     with pytest.raises(ConfigurationError) as caught:
         seen_store_for("mysql://root:hunter2@db/x")
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: PostgresSeenStore(None),  # type: ignore[arg-type]
+        lambda: PostgresSeenStore("postgresql://u:hunter2@db/x", table=5),  # type: ignore[arg-type]
+        lambda: PostgresSeenStore("postgresql://u:hunter2@db/x", retention=-1),
+        lambda: RedisSeenStore(None),  # type: ignore[arg-type]
+        lambda: RedisSeenStore("redis://:hunter2@cache/0", retention="30d"),  # type: ignore[arg-type]
+        lambda: RedisSeenStore("redis://:hunter2@cache/0", prefix=b"x"),  # type: ignore[arg-type]
+        lambda: RedisSeenStore("redis://:hunter2@cache:notaport/0"),
+    ],
+)
+def test_a_shared_store_set_up_wrongly_is_a_configuration_error(make: Any) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        make()
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://u:hunter2@db:notaport/x", "postgresql://u:hunter2@[::1/x"]
+)
+async def test_an_unreadable_postgres_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        await PostgresSeenStore(url).open()
     assert "hunter2" not in str(caught.value)
