@@ -2,10 +2,15 @@
 
 The receiver is `debtkit.events.receiver`: deliveries are verified with the adapter's
 ``parse_webhook`` and the secret from an environment variable (never from the command line,
-where other users could read it, and never printed), duplicates are dropped through an
-in-memory or ``--seen`` SQLite store, and each new event goes to stdout or ``--output`` as one
-JSON line (the neutral event with the provider's payload under ``raw``). An event is
-acknowledged to the provider only once its line is written and flushed.
+where other users could read it, and never printed), duplicates are dropped through the
+``--seen`` store, and each new event goes to stdout or ``--output`` as one JSON line (the
+neutral event with the provider's payload under ``raw``). An event is acknowledged to the
+provider only once its line is written and flushed.
+
+``--seen`` (else the variable ``DEBTKIT_SEEN``, else memory) is a SQLite file's path, or a
+``postgresql://`` or ``redis://`` URL for replicas of one receiver behind a load balancer,
+sharing the store so that each event is written once by one of them. A URL with a password
+belongs in ``DEBTKIT_SEEN`` rather than on the command line; it is shown without it.
 """
 
 from __future__ import annotations
@@ -17,17 +22,18 @@ import os
 import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack, ExitStack, suppress
-from pathlib import Path
 from typing import IO
 
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
-from debtkit.events import CaseEvent, MemorySeenStore, SeenStore, SQLiteSeenStore, webhook_app
+from debtkit.events import CaseEvent, MemorySeenStore, SeenStore, seen_store_for, webhook_app
 from debtkit.plugin import Adapter
 from debtkit.registry import Registry
 from debtkit.simulator import SimulatorServer
 
-__all__ = ["add_parser", "event_line", "listen", "serve"]
+__all__ = ["SEEN_ENV", "add_parser", "event_line", "listen", "serve"]
+
+SEEN_ENV = "DEBTKIT_SEEN"
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +46,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--secret-env", required=True, metavar="NAME", help="environment variable with the secret"
     )
     command.add_argument("--output", help="append JSON lines to this file (default: stdout)")
-    command.add_argument("--seen", help="SQLite file of handled event ids (default: in memory)")
+    command.add_argument(
+        "--seen",
+        metavar="PATH|URL",
+        help=f"handled event ids: a SQLite file, or a postgresql:// or redis:// URL shared by "
+        f"replicas (default: ${SEEN_ENV}, else in memory)",
+    )
 
 
 def event_line(event: CaseEvent) -> str:
@@ -82,8 +93,9 @@ async def serve(
 async def _listen(args: argparse.Namespace, adapter: Adapter, secret: str, output: IO[str]) -> None:
     async with AsyncExitStack() as stack:
         seen: SeenStore = MemorySeenStore()
-        if args.seen:
-            seen = await stack.enter_async_context(SQLiteSeenStore(Path(args.seen)))
+        spec = args.seen or os.environ.get(SEEN_ENV, "").strip()
+        if spec:
+            seen = await stack.enter_async_context(seen_store_for(spec))
 
         def ready(url: str) -> None:
             print(f"{adapter.name} webhooks at {url}; Ctrl-C stops", file=sys.stderr, flush=True)

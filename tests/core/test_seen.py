@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,13 @@ async def test_sqlite_store_stays_usable_after_a_cancelled_add(tmp_path: Path) -
             await task
         assert await store.add("e2") is True
         assert await store.contains("e2")
+
+
+async def test_sqlite_store_forgets_expired_claims_with_old_ids(tmp_path: Path) -> None:
+    path = tmp_path / "seen.sqlite"
+    async with SQLiteSeenStore(path) as store:
+        await store.claim("crashed", 0.001)
+        await asyncio.sleep(0.05)
+        await store.forget_older_than(3600)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM seen_claims").fetchone() == (0,)
