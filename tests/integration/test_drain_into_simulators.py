@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -45,3 +46,73 @@ async def test_a_started_import_drains_into_getbill_creating_each_debt_once(
     assert {r.outcome for r in results} == {Outcome.CREATED}
     assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
     assert counts == {"created": 50}
+
+
+async def test_debts_a_dead_worker_sent_are_looked_up_by_the_next_and_not_sent_again(
+    getbill_simulator_factory: Any, postgres_database: str
+) -> None:
+    simulator = await getbill_simulator_factory(time_scale=3600)
+    debts = valid_debts(30, "TAKEOVER")
+    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+        info = await start_import(client, ledger, debts, account=account_of(simulator))
+        # A worker claims ten debts, marks them sending, sends them, and dies before it
+        # records anything: its lease runs out.
+        token, claims = await ledger.claim(info.import_id, "dead", 10, 0.5)
+        assert len(await ledger.mark_sending(info.import_id, token, claims)) == 10
+        await client.create_batch([debts[claim.position] for claim in claims])
+        await asyncio.sleep(0.8)
+        results = [r async for r in drain(client, ledger, info.import_id, batch_size=10)]
+    outcomes = {r.index: r.outcome for r in results}
+    assert {outcomes[claim.position] for claim in claims} == {Outcome.ALREADY_CREATED}
+    assert sorted(outcomes) == list(range(30))
+    assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
+
+
+async def test_a_worker_waits_for_a_live_claim_and_finishes_it_once_its_lease_expires(
+    getbill_simulator_factory: Any, postgres_database: str
+) -> None:
+    simulator = await getbill_simulator_factory(time_scale=3600)
+    debts = valid_debts(20, "SURVIVOR")
+    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+        info = await start_import(client, ledger, debts, account=account_of(simulator))
+        _, held = await ledger.claim(info.import_id, "dying", 5, 1.5)  # never renewed
+        results = [r async for r in drain(client, ledger, info.import_id, batch_size=5, poll=0.2)]
+        counts = await ledger.counts(info.import_id)
+    assert sorted(r.index for r in results) == list(range(20))
+    assert {r.outcome for r in results} == {Outcome.CREATED}
+    assert counts == {"created": 20}
+    assert len(held) == 5
+
+
+async def test_a_reference_created_by_an_earlier_import_of_the_account_is_already_created(
+    getbill_simulator_factory: Any, postgres_database: str
+) -> None:
+    simulator = await getbill_simulator_factory(time_scale=3600)
+    debts = valid_debts(15, "AGAIN")
+    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+        account = account_of(simulator)
+        first = await start_import(client, ledger, debts, account=account, import_id="first")
+        [r async for r in drain(client, ledger, first.import_id)]
+        second = await start_import(client, ledger, debts, account=account, import_id="second")
+        again = [r async for r in drain(client, ledger, second.import_id)]
+    assert {r.outcome for r in again} == {Outcome.ALREADY_CREATED}
+    assert len(simulator.state.requests(method="POST", path="/debts/batch")) == 1
+    assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
+
+
+async def test_the_same_references_on_two_accounts_are_created_on_each(
+    getbill_simulator_factory: Any, postgres_database: str
+) -> None:
+    one = await getbill_simulator_factory(time_scale=3600)
+    two = await getbill_simulator_factory(time_scale=3600)
+    debts = valid_debts(10, "SHARED")
+    async with open_ledger(postgres_database) as ledger:
+        for simulator, import_id in ((one, "one"), (two, "two")):
+            async with simulator.connect() as client:
+                await start_import(
+                    client, ledger, debts, account=account_of(simulator), import_id=import_id
+                )
+                results = [r async for r in drain(client, ledger, import_id)]
+            assert {r.outcome for r in results} == {Outcome.CREATED}
+    assert sorted(held_references(one)) == sorted(held_references(two))
+    assert len(held_references(two)) == 10
