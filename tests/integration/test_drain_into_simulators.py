@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
+import sys
 from typing import Any
 
 from debtkit import Validator, load_adapter
@@ -17,6 +19,7 @@ from debtkit.bulk import (
 )
 from debtkit.model import Debt
 from debtkit.sample import sample_debts
+from debtkit.simulator import Faults
 
 
 def valid_debts(count: int, prefix: str, seed: int = 3) -> list[Debt]:
@@ -116,3 +119,42 @@ async def test_the_same_references_on_two_accounts_are_created_on_each(
             assert {r.outcome for r in results} == {Outcome.CREATED}
     assert sorted(held_references(one)) == sorted(held_references(two))
     assert len(held_references(two)) == 10
+
+
+async def _worker(simulator: Any, ledger_url: str, import_id: str) -> asyncio.subprocess.Process:
+    credentials = [f"--credential={k}={v}" for k, v in simulator.credentials.items()]
+    command = [
+        "-m", "debtkit", "worker", "--provider", "getbill", "--base-url", simulator.base_url,
+        "--ledger", ledger_url, "--import", import_id, "--lease", "2", "--batch-size", "20",
+        "--concurrency", "2", *credentials,
+    ]  # fmt: skip
+    quiet = asyncio.subprocess.DEVNULL
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *command, stdout=quiet, stderr=quiet
+    )
+
+
+async def test_a_worker_killed_mid_import_leaves_the_rest_to_another_with_no_duplicate(
+    getbill_simulator_factory: Any, postgres_database: str
+) -> None:
+    simulator = await getbill_simulator_factory(faults=Faults(latency=0.1, seed=4))
+    debts = valid_debts(300, "SIGKILL")
+    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+        await start_import(client, ledger, debts, account=account_of(simulator), import_id="k")
+    first = await _worker(simulator, postgres_database, "k")
+    for _ in range(2400):  # until it is well under way: at most 2 min on a loaded machine
+        if len(simulator.state.debts) >= 60:
+            break
+        await asyncio.sleep(0.05)
+    assert first.returncode is None, "the worker finished before it could be killed"
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    assert 0 < len(simulator.state.debts) < 300
+
+    second = await _worker(simulator, postgres_database, "k")
+    assert await asyncio.wait_for(second.wait(), timeout=300) == 0
+    async with open_ledger(postgres_database) as ledger:
+        counts = await ledger.counts("k")
+    assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
+    assert set(counts) <= {"created", "already_created"}
+    assert sum(counts.values()) == 300
