@@ -246,9 +246,11 @@ class SqliteSharedLedger:
         account = await self._account(import_id)
         return await self._call(lambda db: _mark_sending(db, import_id, account, token, claims))
 
-    async def settle(self, import_id: str, token: str, settlements: Sequence[Settlement]) -> int:
+    async def settle(
+        self, import_id: str, token: str, settlements: Sequence[Settlement]
+    ) -> set[int]:
         if not settlements:
-            return 0
+            return set()
         account = await self._account(import_id)
         return await self._call(lambda db: _settle(db, import_id, account, token, settlements))
 
@@ -414,9 +416,9 @@ def _mark_sending(
 def _settle(
     db: sqlite3.Connection, import_id: str, account: Account, token: str,
     settlements: Sequence[Settlement],
-) -> int:  # fmt: skip
+) -> set[int]:  # fmt: skip
     now = time.time()
-    recorded = 0
+    recorded = set()
     for s in settlements:
         row = db.execute(
             "UPDATE import_debts SET outcome = ?, provider_id = ?, error = ?, error_type = ?,"
@@ -428,7 +430,7 @@ def _settle(
         ).fetchone()  # fmt: skip
         if row is None:
             continue
-        recorded += 1
+        recorded.add(s.position)
         if s.sent_state is not None:
             db.execute(
                 "INSERT INTO sent VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?)"
