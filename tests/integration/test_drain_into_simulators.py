@@ -51,6 +51,25 @@ async def test_a_started_import_drains_into_getbill_creating_each_debt_once(
     assert counts == {"created": 50}
 
 
+async def test_two_workers_draining_one_import_settle_disjoint_debts(
+    getbill_simulator_factory: Any, shared_ledger_url: str
+) -> None:
+    simulator = await getbill_simulator_factory(time_scale=3600)
+    debts = valid_debts(200, "TWO")
+
+    async def worker(name: str) -> list[int]:
+        async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
+            stream = drain(client, ledger, "two", batch_size=20, concurrency=2, worker=name)
+            return [r.index async for r in stream if r.outcome is Outcome.CREATED]
+
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
+        await start_import(client, ledger, debts, account=account_of(simulator), import_id="two")
+    first, second = await asyncio.gather(worker("a"), worker("b"))
+    assert not set(first) & set(second)
+    assert sorted(first + second) == list(range(200))
+    assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
+
+
 async def test_debts_a_dead_worker_sent_are_looked_up_by_the_next_and_not_sent_again(
     getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
