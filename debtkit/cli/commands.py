@@ -18,6 +18,7 @@ from typing import Any
 
 from debtkit.bulk import BatchCreator, bulk_import
 from debtkit.bulk.ledger import Ledger
+from debtkit.cli import shared
 from debtkit.cli.output import EXIT_USAGE, ProgressDisplay, ResultsFile, Summary, budget_of
 from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
@@ -82,6 +83,26 @@ def connection_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, 
     if args.base_url:
         options["base_url"] = args.base_url
     return options
+
+
+def sending_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any]:
+    """`connect()` options of the commands that send debts (import, worker)."""
+    options = connection_options(adapter, args)
+    overrides = rate_overrides(adapter, args.rate)
+    if overrides:
+        options["rate_overrides"] = overrides
+    if args.time_scale != 1.0:
+        options["time_scale"] = args.time_scale
+    return options
+
+
+def worker(args: argparse.Namespace, registry: Registry) -> int:
+    """Join an import in a shared ledger (`debtkit.cli.shared.worker`), after checking the
+    credentials and URL with one read, as `import` does."""
+    adapter = registry.get(args.provider)
+    options = sending_options(adapter, args)
+    asyncio.run(probe(adapter, options))
+    return shared.worker(args, registry, options)
 
 
 def validate(args: argparse.Namespace, registry: Registry) -> int:
@@ -193,20 +214,21 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
-        options = connection_options(adapter, args)
-        overrides = rate_overrides(adapter, args.rate)
-        if overrides:
-            options["rate_overrides"] = overrides
-        if args.time_scale != 1.0:
-            options["time_scale"] = args.time_scale
+        options = sending_options(adapter, args)
         asyncio.run(probe(adapter, options))  # wrong credentials or URL: exit 2, nothing sent
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
             rows = import_rows(args, adapter, path, column_map, how)
             asyncio.run(preflight(adapter, options, rows, args.preflight))
         if args.relax:
             options["relax"] = args.relax
-        ledger_path = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
         results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
+        url = shared.ledger_url(args)
+        if shared.is_shared(url) or args.import_id is not None:  # a shared ledger
+            if url is None:
+                raise ConfigurationError("--import needs --ledger (postgresql:// or a file)")
+            rows = import_rows(args, adapter, path, column_map, how)
+            return shared.run_import(adapter, options, rows, args, url, results_path)
+        ledger_path = Path(url or f"{path}.{adapter.name}.ledger.sqlite")
         # The ledger first: a refused run (busy, damaged, lost) must leave the results of
         # the earlier run in place, since they are the evidence that run happened.
         with (
