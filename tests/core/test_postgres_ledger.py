@@ -199,8 +199,3 @@ async def test_the_password_appears_in_no_repr_and_no_log_line(
     assert postgres_server.PASSWORD not in repr(ledger)
     assert postgres_server.PASSWORD not in ledger.url
     assert postgres_server.PASSWORD not in caplog.text
-
-
-def test_a_file_path_is_not_a_shared_ledger() -> None:
-    with pytest.raises(ConfigurationError, match="postgresql://"):
-        open_ledger("imports/ledger.sqlite")
