@@ -103,8 +103,9 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     _sending(run)
     run.add_argument(
         "--ledger",
-        help="journal file (default: beside the input), or a shared ledger's postgresql:// URL"
-        " (default: $DEBTKIT_LEDGER)",
+        help="without --import: this run's journal file (default: beside the input); with"
+        " --import, or as a postgresql:// or sqlite:/// URL: a shared ledger, a file for"
+        " workers on one host or PostgreSQL for any hosts (default: $DEBTKIT_LEDGER)",
     )
     run.add_argument("--results", help="results JSONL (default: beside the input)")
     shared.add_arguments(run, import_id_required=False)
@@ -142,14 +143,18 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     _sending(worker)
     worker.add_argument(
-        "--ledger", help="the shared ledger's postgresql:// URL (default: $DEBTKIT_LEDGER)"
+        "--ledger",
+        help="the shared ledger: a file (workers on one host) or a postgresql:// URL"
+        " (default: $DEBTKIT_LEDGER)",
     )
     worker.add_argument("--results", help="results JSONL of the debts this worker settled")
     shared.add_arguments(worker, import_id_required=True)
 
     status = sub.add_parser("status", help="count an import's debts per state")
     status.add_argument(
-        "--ledger", help="the shared ledger's postgresql:// URL (default: $DEBTKIT_LEDGER)"
+        "--ledger",
+        help="the shared ledger: a file (workers on one host) or a postgresql:// URL"
+        " (default: $DEBTKIT_LEDGER)",
     )
     status.add_argument("--import", dest="import_id", required=True, help="the import's id")
 
