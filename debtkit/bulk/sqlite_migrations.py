@@ -58,15 +58,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             lease_until REAL,
             updated_at REAL NOT NULL,
             PRIMARY KEY (import_id, position)
-        ) WITHOUT ROWID
+        )
         """,
         """
         CREATE INDEX debtkit_import_debts_pending
-            ON debtkit_import_debts (import_id, position) WHERE outcome IS NULL
+            ON debtkit_import_debts (import_id, position, lease_until) WHERE outcome IS NULL
         """,
         """
-        CREATE INDEX debtkit_import_debts_token
-            ON debtkit_import_debts (import_id, claim_token) WHERE claim_token IS NOT NULL
+        CREATE INDEX debtkit_import_debts_token ON debtkit_import_debts (claim_token)
         """,
         """
         CREATE TABLE debtkit_sent (

@@ -164,13 +164,21 @@ def claim(
     token = str(uuid.uuid4())
     with Immediate(db):
         now = time.time()
-        db.execute(
+        positions = [
+            position
+            for (position,) in db.execute(
+                "SELECT position FROM debtkit_import_debts WHERE import_id = ?"
+                " AND outcome IS NULL AND (lease_until IS NULL OR lease_until < ?)"
+                " ORDER BY position LIMIT ?",
+                (import_id, now, limit),
+            )
+        ]
+        if not positions:
+            return token, []
+        db.executemany(
             "UPDATE debtkit_import_debts SET claim_token = ?, claimed_by = ?, lease_until = ?,"
-            " updated_at = ? WHERE import_id = ? AND position IN ("
-            "   SELECT position FROM debtkit_import_debts WHERE import_id = ?"
-            "   AND outcome IS NULL AND (lease_until IS NULL OR lease_until < ?)"
-            "   ORDER BY position LIMIT ?)",
-            (token, worker, now + lease, now, import_id, import_id, now, limit),
+            " updated_at = ? WHERE import_id = ? AND position = ?",
+            ((token, worker, now + lease, now, import_id, p) for p in positions),
         )
         rows = db.execute(
             "SELECT d.position, d.line, d.reference, d.debt, d.content_hash, s.state,"
@@ -182,8 +190,9 @@ def claim(
             " FROM debtkit_import_debts d JOIN debtkit_imports i ON i.import_id = d.import_id"
             " LEFT JOIN debtkit_sent s ON s.provider = i.provider AND s.account = i.account"
             "   AND s.reference = d.reference"
-            " WHERE d.import_id = ? AND d.claim_token = ? ORDER BY d.position",
-            (now, import_id, token),
+            " WHERE d.import_id = ? AND d.position BETWEEN ? AND ? AND d.claim_token = ?"
+            " ORDER BY d.position",
+            (now, import_id, positions[0], positions[-1], token),
         ).fetchall()
     return token, [_claim(row) for row in rows]
 
