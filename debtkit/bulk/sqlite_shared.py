@@ -34,6 +34,11 @@ sqlite3 releases the GIL while SQLite works, so the loop keeps sending meanwhile
 per ledger also keeps SQLite's one-connection-one-thread rule simply. Cancelling a call does
 not cancel its transaction: it commits or rolls back whole, as on PostgreSQL.
 
+**Lost.** A new file is only made where no earlier run left evidence of one: a missing or
+empty file while any of `earlier_results` exists (the CLI passes its results file) raises
+`LedgerLostError`, as the streaming journal does, since a fresh ledger would send again
+every debt that run created.
+
 **Loading** an import's entries fills a temporary table of this connection first (no lock
 on the shared file, while the input is read and checked), then copies it into the file in
 one short transaction: other workers wait only for that copy.
@@ -59,9 +64,9 @@ from debtkit.bulk.journal import (
     Settlement,
 )
 from debtkit.bulk.sqlite_migrations import migrate
-from debtkit.errors import ConfigurationError, LedgerDamagedError, LedgerError
+from debtkit.errors import ConfigurationError, LedgerDamagedError, LedgerError, LedgerLostError
 
-__all__ = ["SQLITE_SCHEME", "SQLiteSharedLedger", "sqlite_path"]
+__all__ = ["SQLITE_SCHEME", "SQLiteSharedLedger", "refuse_lost", "sqlite_path"]
 
 SQLITE_SCHEME = "sqlite://"
 _LOAD_CHUNK = 1000  # entries per hop to the thread while loading
@@ -82,18 +87,42 @@ def sqlite_path(location: str | Path) -> Path:
     return Path(rest[1:])
 
 
+def refuse_lost(path: Path, earlier_results: Sequence[str | Path], name: str) -> None:
+    """`LedgerLostError` if `path` is missing or empty although one of `earlier_results`
+    exists (an earlier run wrote it: this ledger knew what that run sent)."""
+    if path.is_file() and path.stat().st_size > 0:
+        return
+    traces = [str(p) for p in earlier_results if Path(p).exists()]
+    if traces:
+        gone = "is empty" if path.exists() else "is missing"
+        raise LedgerLostError(
+            name,
+            f"{gone} but an earlier import wrote {', '.join(traces)}; a new ledger could"
+            " create each debt that import created a second time. Nothing was sent. Put the"
+            " ledger back; or, if those results were of no import into this provider"
+            " account, move them aside",
+        )
+
+
 class SQLiteSharedLedger:
     """A shared ledger in one SQLite file, for workers on one host; many imports, accounts.
 
     Use as an async context manager: entering opens (and, unless `create` is False, creates)
-    the file and migrates its schema; leaving closes it."""
+    the file and migrates its schema; leaving closes it. `earlier_results`: files whose
+    existence proves an earlier run used this ledger (see `refuse_lost`)."""
 
     def __init__(
-        self, location: str | Path, *, create: bool = True, busy_timeout: float = 60.0
+        self,
+        location: str | Path,
+        *,
+        create: bool = True,
+        busy_timeout: float = 60.0,
+        earlier_results: Sequence[str | Path] = (),
     ) -> None:
         self.path = sqlite_path(location)
         self.url = str(location)
         self.create = create
+        self.earlier_results = tuple(earlier_results)
         self.busy_timeout = busy_timeout
         self.operations = 0  # transactions run, for benchmarks
         self._db: sqlite3.Connection | None = None
@@ -143,6 +172,7 @@ class SQLiteSharedLedger:
     async def __aenter__(self) -> SQLiteSharedLedger:
         if not self.create and not self.path.is_file():
             raise LedgerError(self.url, "does not exist: start an import into it first")
+        refuse_lost(self.path, self.earlier_results, self.url)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="debtkit-sqlite-ledger")
         try:
             with self._guarded("opening"):

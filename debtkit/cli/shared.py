@@ -27,7 +27,7 @@ from debtkit.bulk import Account, Outcome, account_key, drain, open_ledger, star
 from debtkit.bulk.journal import SharedLedger
 from debtkit.bulk.shared import SHARED_SCHEMES
 from debtkit.bulk.sqlite_migrations import is_shared_ledger_file
-from debtkit.bulk.sqlite_shared import SQLITE_SCHEME
+from debtkit.bulk.sqlite_shared import SQLITE_SCHEME, refuse_lost, sqlite_path
 from debtkit.cli.output import EXIT_USAGE, ResultsFile, Summary
 from debtkit.cli.probe import close, fatal_result
 from debtkit.errors import ConfigurationError
@@ -176,6 +176,8 @@ def run_import(
 ) -> int:
     """``debtkit import`` into a shared ledger: start (or resume) the import, then drain it
     alongside any workers."""
+    if not url.startswith(SHARED_SCHEMES):  # before the results file is (re)written
+        refuse_lost(sqlite_path(url), [results_path], url)
     with ResultsFile(results_path, include_case=args.results_include_case) as results:
         import_id, summary = asyncio.run(_import(adapter, options, rows, args, url, results))
     return _report(adapter, summary, import_id, url, {"results": str(results_path)})

@@ -15,7 +15,7 @@ import pytest
 from debtkit.bulk import Account, Ledger, LoadedDebt, open_ledger
 from debtkit.bulk.sqlite_migrations import LATEST_VERSION, is_shared_ledger_file
 from debtkit.bulk.sqlite_shared import SQLiteSharedLedger, sqlite_path
-from debtkit.errors import ConfigurationError, LedgerDamagedError, LedgerError
+from debtkit.errors import ConfigurationError, LedgerDamagedError, LedgerError, LedgerLostError
 
 ACCOUNT = Account("getbill", "https://api.example/v1#fingerprint-a")
 
@@ -182,3 +182,14 @@ async def test_processes_claiming_at_once_get_disjoint_debts(tmp_path: Path) -> 
     assert [p.returncode for p in processes] == [0, 0, 0]
     everything = [position for got in claimed for position in got]
     assert sorted(everything) == list(range(300))  # each debt once: none twice, none lost
+
+
+async def test_an_empty_file_is_lost_when_an_earlier_runs_results_exist(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite"
+    path.write_bytes(b"")
+    results = tmp_path / "debts.results.jsonl"
+    results.write_text("{}\n")
+    with pytest.raises(LedgerLostError, match="is empty"):
+        async with open_ledger(path, earlier_results=[results]):
+            pass
+    assert path.read_bytes() == b""
