@@ -122,20 +122,20 @@ async def test_an_import_id_without_a_ledger_is_refused_before_sending(
     assert adapter.provider.cases_by_ref == {}
 
 
-async def test_a_lost_shared_file_is_refused_when_the_earlier_imports_results_exist(
+def test_a_lost_shared_file_is_refused_when_the_earlier_imports_results_exist(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     adapter = FakeAdapter()
     source = debts_file(tmp_path, 3, seed=11)
     ledger = tmp_path / "shared.sqlite"
     argv = ["import", str(source), *FAKE, "--ledger", str(ledger), "--import", "once"]
-    assert await cli(argv, adapter) == 0
+    assert main(argv, registry_of(adapter)) == 0
     for suffix in ("", "-wal", "-shm"):
         Path(f"{ledger}{suffix}").unlink(missing_ok=True)
     results = Path(f"{source}.fake.results.jsonl")
     before = results.read_text()
     adapter.provider.create_calls.clear()
-    assert await cli(argv, adapter) == 2
+    assert main(argv, registry_of(adapter)) == 2
     assert "is missing but an earlier import wrote" in capsys.readouterr().err
     assert adapter.provider.create_calls == []
     assert results.read_text() == before  # the evidence is kept
