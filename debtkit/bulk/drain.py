@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -36,8 +37,9 @@ from debtkit.bulk.importer import (
 )
 from debtkit.bulk.journal import Account, Claim, SentState, Settlement, SharedLedger
 from debtkit.bulk.ledger import LedgerState
-from debtkit.conversion import debt_from_json
+from debtkit.conversion import converter
 from debtkit.errors import ConfigurationError, LedgerError
+from debtkit.model import Debt
 from debtkit.plugin import ProviderClient
 
 __all__ = ["drain", "worker_name"]
@@ -71,7 +73,9 @@ class _Sender(_Run):
 
 def _item(claim: Claim) -> _Item:
     look_up = claim.sent_state in _LOOK_UP_FIRST
-    debt = debt_from_json(claim.debt_json)
+    # The ledger's JSON is debtkit's own canonical output of a checked debt: structured
+    # without the unknown-field walk `debt_from_json` does for untrusted input.
+    debt = converter.structure(json.loads(claim.debt_json), Debt)
     return _Item(claim.position, debt, claim.content_hash, look_up, claim.sent_at or 0.0)
 
 
@@ -123,7 +127,8 @@ class _Batch:
             if isinstance(self.sender.client, BatchCreator) and len(items) > 1:
                 settled += map(_pair, await self.sender._send_batch(items))
             else:
-                settled += [_pair(await self.sender._send_one(item)) for item in items]
+                sent = await asyncio.gather(*(self.sender._send_one(item) for item in items))
+                settled += map(_pair, sent)
         await self.ledger.release(self.import_id, token, busy)
         settlements = [settlement for settlement, _ in settled]
         recorded = await self.ledger.settle(self.import_id, token, settlements)
@@ -164,7 +169,10 @@ async def drain(
 
     `account` (see `debtkit.bulk.journal.account_key`), when given, must be the import's:
     a worker holding another account's credentials is refused before anything is sent.
-    Without it, only the provider is checked. `concurrency` batches are in flight at once.
+    Without it, only the provider is checked. Batch clients: `concurrency` batch requests in
+    flight at once, each of up to `batch_size` claimed debts. Other clients: `concurrency`
+    single requests in flight, claimed in two groups so that claiming and recording overlap
+    with sending (a few ledger operations per group, not per debt).
     """
     info = await ledger.import_info(import_id)
     if info.account.provider != client.provider or (account and account != info.account):
@@ -173,7 +181,10 @@ async def drain(
             f" ({info.account.provider} {info.account.key}): connect with its credentials"
         )
     name = worker or worker_name()
-    size = batch_size if isinstance(client, BatchCreator) else 1
+    if isinstance(client, BatchCreator):
+        size, loops = batch_size, concurrency
+    else:
+        size, loops = max(min(batch_size, concurrency // 2), 1), min(concurrency, 2)
     batch = _Batch(_Sender(client), ledger, import_id)
     held: set[str] = set()
     results: asyncio.Queue[list[BulkResult] | BaseException | None] = asyncio.Queue(
@@ -207,7 +218,7 @@ async def drain(
 
     async def pipeline() -> None:
         try:
-            await asyncio.gather(*(work() for _ in range(concurrency)))
+            await asyncio.gather(*(work() for _ in range(loops)))
         except Exception as exc:  # a ledger failure: surface it to the caller
             await results.put(exc)
             return

@@ -104,3 +104,27 @@ async def test_a_worker_without_a_ledger_is_told_where_to_give_one(
     code = await cli(["worker", *FAKE, "--import", "x"], FakeAdapter())
     assert code == 2
     assert "DEBTKIT_LEDGER" in capsys.readouterr().err
+
+
+async def test_importing_again_under_the_same_id_resumes_and_sends_nothing_twice(
+    postgres_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    adapter = FakeAdapter()
+    source = debts_file(tmp_path, 8, seed=9)
+    argv = ["import", str(source), *FAKE, "--ledger", postgres_database, "--import", "r1"]
+    assert await cli(argv, adapter) == 0
+    first = dict(adapter.provider.cases_by_ref)
+    assert await cli(argv, adapter) == 0
+    assert adapter.provider.cases_by_ref == first
+    assert capsys.readouterr().out.count("fake: 8 debts: created 8") == 2
+
+
+async def test_the_ledger_url_can_come_from_the_environment(
+    postgres_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEBTKIT_LEDGER", postgres_database)
+    adapter = FakeAdapter()
+    source = debts_file(tmp_path, 4, seed=10)
+    assert await cli(["import", str(source), *FAKE, "--import", "env"], adapter) == 0
+    assert await cli(["status", "--import", "env"], adapter) == 0
+    assert len(adapter.provider.cases_by_ref) == 4
