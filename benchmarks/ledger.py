@@ -1,4 +1,5 @@
-"""The ledger's cost per debt: SQLite (`bulk_import`) and PostgreSQL (`start_import` + `drain`).
+"""The ledger's cost per debt: SQLite (`bulk_import`), and the shared ledgers (`start_import` +
+`drain`) in a SQLite file and in PostgreSQL.
 
 Same work for both: N valid sample debts into an in-memory batch provider (no HTTP, so what
 is left is the pipeline and the ledger), batches of 1,000. Counted per debt:
@@ -8,6 +9,10 @@ is left is the pipeline and the ledger), batches of 1,000. Counted per debt:
 - transactions (commits): SQLite from its trace of statements; PostgreSQL's statements are
   each their own transaction except the import's load (one transaction);
 - debts per second, wall clock, one process (PostgreSQL on loopback).
+
+The shared SQLite ledger runs its statements on a thread of its own; it is also measured
+with them run on the event loop (a subclass), the alternative that thread was chosen over
+(`debtkit.bulk.sqlite_shared` says why).
 
 PostgreSQL runs on a throwaway cluster (`tests/postgres_server.py`) when the server binaries
 are installed, or on ``DEBTKIT_BENCH_POSTGRES`` (a URL to an empty database) if set;
@@ -33,6 +38,7 @@ from benchmarks.report import Figure
 from debtkit.bulk import Account, bulk_import, drain, start_import
 from debtkit.bulk.ledger import Ledger
 from debtkit.bulk.postgres_ledger import PostgresLedger
+from debtkit.bulk.sqlite_shared import SQLiteSharedLedger
 from debtkit.model import Debt
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeBatchProvider
@@ -109,6 +115,36 @@ async def _postgres(url: str, debts: list[Debt]) -> tuple[float, float, float]:
         return ledger.operations / len(debts), transactions / len(debts), seconds
 
 
+class _OnTheLoop(SQLiteSharedLedger):
+    """The shared SQLite ledger with its statements run on the event loop, not a thread."""
+
+    async def _run(self, doing: str, operation: Any, *args: Any) -> Any:
+        if self._db is None:
+            raise RuntimeError("not open")
+        self.operations += 1
+        with self._guarded(doing):
+            return operation(self._db, *args)
+
+
+async def _sqlite_shared(
+    debts: list[Debt], kind: type[SQLiteSharedLedger] = SQLiteSharedLedger
+) -> tuple[float, float, float]:
+    with tempfile.TemporaryDirectory(prefix="debtkit-bench-") as folder:
+        async with kind(Path(folder) / "shared.sqlite") as ledger:
+            client = FakeBatchProvider()
+            account = Account(client.provider, "bench")
+            started = time.perf_counter()
+            await start_import(client, ledger, debts, account=account, import_id="bench")
+            load_operations = ledger.operations
+            async for _ in drain(client, ledger, "bench", batch_size=BATCH, poll=0.05):
+                pass
+            seconds = time.perf_counter() - started
+    # the load's hops fill a temporary table; two transactions touch the file (resume check,
+    # copy); every other operation is one transaction
+    transactions = 2 + ledger.operations - load_operations
+    return ledger.operations / len(debts), transactions / len(debts), seconds
+
+
 @contextlib.contextmanager
 def _postgres_url() -> Iterator[str | None]:
     given = os.environ.get("DEBTKIT_BENCH_POSTGRES")
@@ -137,6 +173,19 @@ def run(quick: bool = False) -> list[Figure]:
                f" {BATCH}"),
         Figure("ledger", "SQLite bulk_import debts/s", count / sqlite_seconds, 0, "debts/s",
                "(reported)", True, note="in-memory batch provider: pipeline + ledger only"),
+    ]  # fmt: skip
+    shared_ops, shared_transactions, shared_seconds = asyncio.run(_sqlite_shared(debts))
+    _, _, loop_seconds = asyncio.run(_sqlite_shared(debts, _OnTheLoop))
+    figures += [
+        Figure("ledger", "SQLite shared ledger operations per debt", shared_ops, sqlite_ops,
+               "ops", "(reported)", True, note=f"{shared_transactions:.4f} transactions per"
+               " debt; baseline = SQLite bulk_import"),
+        Figure("ledger", "SQLite shared start_import + drain debts/s", count / shared_seconds,
+               count / sqlite_seconds, "debts/s", "(reported)", True,
+               note="one worker, statements on the ledger's thread; baseline = bulk_import"),
+        Figure("ledger", "SQLite shared, statements on the event loop, debts/s",
+               count / loop_seconds, count / shared_seconds, "debts/s", "(reported)", True,
+               note="the alternative to the thread; baseline = on the thread"),
     ]  # fmt: skip
     with _postgres_url() as url:
         if url is None:
