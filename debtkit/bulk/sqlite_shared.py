@@ -154,6 +154,14 @@ class SQLiteSharedLedger:
             self.path, isolation_level=None, timeout=self.busy_timeout, check_same_thread=False
         )
         try:
+            try:
+                db.execute("SELECT count(*) FROM json_each('[]')").fetchone()
+            except sqlite3.OperationalError:
+                raise LedgerError(
+                    self.url,
+                    f"needs SQLite's JSON functions, missing from this Python's SQLite"
+                    f" {sqlite3.sqlite_version} (built in from 3.38)",
+                ) from None
             migrate(db, self.url)  # first: refuses another kind of file before changing it
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
