@@ -66,9 +66,7 @@ class _Sender(_Run):
     are not used here)."""
 
     def __init__(self, client: ProviderClient) -> None:
-        self.client = client
-        self.provider = client.provider
-        self.run_id = uuid.uuid4().hex
+        super().__init__(client, None)  # type: ignore[arg-type]  # no journal: never used
 
 
 def _item(claim: Claim) -> _Item:
@@ -132,12 +130,17 @@ class _Batch:
         await self.ledger.release(self.import_id, token, busy)
         settlements = [settlement for settlement, _ in settled]
         recorded = await self.ledger.settle(self.import_id, token, settlements)
-        if recorded < len(settlements):  # our lease expired and another worker took over
+        if len(recorded) < len(settlements):  # our lease expired and another worker took over
             logger.warning(
                 "%s: %d of %d outcomes not recorded: another worker took the claim over",
-                self.sender.provider, len(settlements) - recorded, len(settlements),
+                self.sender.provider, len(settlements) - len(recorded), len(settlements),
             )  # fmt: skip
-        return [attrs.evolve(result, line=lines[result.index]) for _, result in settled]
+        # Only what was recorded: the worker that took a debt over reports that one.
+        return [
+            attrs.evolve(result, line=lines[result.index])
+            for _, result in settled
+            if result.index in recorded
+        ]
 
 
 def _known(claim: Claim) -> tuple[Settlement, BulkResult]:

@@ -251,9 +251,11 @@ class PostgresLedger:
         )  # fmt: skip
         return {row["position"] for row in rows}
 
-    async def settle(self, import_id: str, token: str, settlements: Sequence[Settlement]) -> int:
+    async def settle(
+        self, import_id: str, token: str, settlements: Sequence[Settlement]
+    ) -> set[int]:
         if not settlements:
-            return 0
+            return set()
         columns: list[list[Any]] = [[] for _ in range(7)]
         for s in settlements:
             state = None if s.sent_state is None else s.sent_state.value
@@ -268,7 +270,7 @@ class PostgresLedger:
             "recording outcomes", sql.SETTLE, import_id, token, *columns,
             account.provider, account.key,
         )  # fmt: skip
-        return int(rows[0][0])
+        return {row[0] for row in rows}
 
     async def release(self, import_id: str, token: str, positions: Sequence[int]) -> None:
         if positions:

@@ -252,9 +252,11 @@ class SQLiteSharedLedger:
             "marking debts sending", tx.mark_sending, import_id, token, list(claims)
         )
 
-    async def settle(self, import_id: str, token: str, settlements: Sequence[Settlement]) -> int:
+    async def settle(
+        self, import_id: str, token: str, settlements: Sequence[Settlement]
+    ) -> set[int]:
         if not settlements:
-            return 0
+            return set()
         return await self._run("recording outcomes", tx.settle, import_id, token, list(settlements))
 
     async def release(self, import_id: str, token: str, positions: Sequence[int]) -> None:

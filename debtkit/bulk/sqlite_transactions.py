@@ -300,12 +300,12 @@ def mark_sending(
 
 def settle(
     db: sqlite3.Connection, import_id: str, token: str, settlements: Sequence[Settlement]
-) -> int:
+) -> set[int]:
     with Immediate(db):
         now = time.time()
         account = _account(db, import_id)
         if account is None:
-            return 0
+            return set()
         rows = [
             (s.position, s.outcome, None if s.sent_state is None else s.sent_state.value,
              s.provider_id, s.error, s.error_type, problems_json(s.problems))
@@ -339,8 +339,8 @@ def settle(
             " WHERE debtkit_sent.state <> 'created' OR excluded.state = 'created'",
             (*account, now, import_id),
         )
-        (recorded,) = db.execute(f"SELECT count(*) FROM {_BATCH}").fetchone()
-    return int(recorded)
+        (recorded,) = db.execute(f"SELECT json_group_array(position) FROM {_BATCH}").fetchone()
+    return set(json.loads(recorded))
 
 
 def release(db: sqlite3.Connection, import_id: str, token: str, positions: Sequence[int]) -> None:

@@ -3,7 +3,8 @@
 Whatever the backend, workers sharing a ledger claim disjoint debts, take over expired
 leases, are fenced by their claim's token, and the account's exactly-once table spans
 imports. Backend-specific behaviour (connections, files, processes) is tested beside each
-backend (test_postgres_ledger.py, test_sqlite_shared_ledger.py).
+backend (test_shared_ledgers.py, test_sqlite_shared_ledger.py). The backends come from the
+`shared_ledger_url` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -32,14 +32,6 @@ from debtkit.testing.fake import FakeBatchProvider
 
 ACCOUNT = Account("getbill", "https://api.example/v1#fingerprint-a")
 OTHER_ACCOUNT = Account("getbill", "https://api.example/v1#fingerprint-b")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a fresh, empty shared ledger lives, for each backend."""
-    if request.param == "sqlite":
-        return str(tmp_path / "shared.sqlite")
-    return str(request.getfixturevalue("postgres_database"))
 
 
 async def entries(count: int, prefix: str = "REF") -> AsyncIterator[LoadedDebt]:
@@ -72,30 +64,30 @@ async def claim_all(ledger: SharedLedger, import_id: str, name: str) -> list[int
 
 
 async def test_migrations_apply_once_when_many_ledgers_open_at_once_and_again(
-    location: str,
+    shared_ledger_url: str,
 ) -> None:
-    ledgers = [open_ledger(location) for _ in range(5)]
+    ledgers = [open_ledger(shared_ledger_url) for _ in range(5)]
     await asyncio.gather(*(ledger.__aenter__() for ledger in ledgers))
     for ledger in ledgers:
         await ledger.__aexit__(None, None, None)
-    once = await schema_versions(location)
-    async with open_ledger(location):  # and once more, on a migrated ledger
+    once = await schema_versions(shared_ledger_url)
+    async with open_ledger(shared_ledger_url):  # and once more, on a migrated ledger
         pass
-    assert once == await schema_versions(location)
+    assert once == await schema_versions(shared_ledger_url)
     assert once == list(range(1, len(once) + 1))
     assert once
 
 
-async def test_two_workers_claiming_at_once_get_disjoint_debts(location: str) -> None:
-    async with open_ledger(location) as first, open_ledger(location) as second:
+async def test_two_workers_claiming_at_once_get_disjoint_debts(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as first, open_ledger(shared_ledger_url) as second:
         await first.start_import("i", ACCOUNT, entries(200))
         a, b = await asyncio.gather(claim_all(first, "i", "a"), claim_all(second, "i", "b"))
     assert not set(a) & set(b)
     assert sorted(a + b) == list(range(200))
 
 
-async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(location: str) -> None:
-    async with open_ledger(location) as ledger:
+async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(3))
         _, dead = await ledger.claim("i", "dead", 3, 0.2)
         _, none_yet = await ledger.claim("i", "live", 3, 60)
@@ -106,8 +98,8 @@ async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(location: st
     assert [claim.position for claim in taken] == [0, 1, 2]
 
 
-async def test_a_renewed_lease_is_not_taken_over(location: str) -> None:
-    async with open_ledger(location) as ledger:
+async def test_a_renewed_lease_is_not_taken_over(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(2))
         token, _ = await ledger.claim("i", "w", 2, 0.3)
         held = await ledger.renew("i", token, 60)
@@ -118,9 +110,9 @@ async def test_a_renewed_lease_is_not_taken_over(location: str) -> None:
 
 
 async def test_a_stale_worker_cannot_overwrite_the_outcome_of_the_one_that_took_over(
-    location: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(location) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(2))
         stale_token, stale = await ledger.claim("i", "stale", 2, 0.2)
         await asyncio.sleep(0.5)
@@ -129,9 +121,9 @@ async def test_a_stale_worker_cannot_overwrite_the_outcome_of_the_one_that_took_
         assert await ledger.mark_sending("i", stale_token, stale) == set()
         assert await ledger.renew("i", stale_token, 60) == 0
         created = [Settlement(c.position, "created", SentState.CREATED, "p") for c in claims]
-        assert await ledger.settle("i", token, created) == 2
+        assert await ledger.settle("i", token, created) == {0, 1}
         rejected = [Settlement(c.position, "rejected", SentState.REJECTED) for c in stale]
-        assert await ledger.settle("i", stale_token, rejected) == 0
+        assert await ledger.settle("i", stale_token, rejected) == set()
         assert await ledger.counts("i") == {"created": 2}
         await ledger.start_import("again", ACCOUNT, entries(2))
         _, again = await ledger.claim("again", "w", 2, 60)
@@ -139,9 +131,9 @@ async def test_a_stale_worker_cannot_overwrite_the_outcome_of_the_one_that_took_
 
 
 async def test_a_reference_marked_sending_by_another_worker_since_the_claim_is_not_sent(
-    location: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(location) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("one", ACCOUNT, entries(1))
         await ledger.start_import("two", ACCOUNT, entries(1))
         token_one, one = await ledger.claim("one", "a", 1, 60)
@@ -158,12 +150,12 @@ async def test_a_reference_marked_sending_by_another_worker_since_the_claim_is_n
 
 
 async def test_a_reference_created_under_another_import_of_the_account_is_already_created(
-    location: str,
+    shared_ledger_url: str,
 ) -> None:
     debts = list(sample_debts(8, seed=11, broken=0.0, prefix="ONCE"))
     client = FakeBatchProvider()
     account = Account(client.provider, "fake#a")
-    async with open_ledger(location) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await start_import(client, ledger, debts, account=account, import_id="first")
         first = [r async for r in drain(client, ledger, "first", poll=0.05)]
         await start_import(client, ledger, debts, account=account, import_id="second")
@@ -176,9 +168,9 @@ async def test_a_reference_created_under_another_import_of_the_account_is_alread
 
 
 async def test_the_same_reference_under_two_accounts_is_two_independent_debts(
-    location: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(location) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("a", ACCOUNT, entries(2))
         token, claims = await ledger.claim("a", "w", 2, 60)
         await ledger.mark_sending("a", token, claims)
@@ -191,13 +183,13 @@ async def test_the_same_reference_under_two_accounts_is_two_independent_debts(
     assert allowed == {0, 1}
 
 
-async def test_a_reference_repeated_in_the_input_is_sent_once(location: str) -> None:
+async def test_a_reference_repeated_in_the_input_is_sent_once(shared_ledger_url: str) -> None:
     async def repeated() -> AsyncIterator[LoadedDebt]:
         yield LoadedDebt(0, 1, "R", "{}", "same")
         yield LoadedDebt(1, 2, "R", "{}", "same")
         yield LoadedDebt(2, 3, "R", "{}", "other")
 
-    async with open_ledger(location) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, repeated())
         _, claims = await ledger.claim("i", "w", 10, 60)
         counts = await ledger.counts("i")
@@ -205,8 +197,8 @@ async def test_a_reference_repeated_in_the_input_is_sent_once(location: str) -> 
     assert counts == {"claimed": 1, "duplicate": 1, "changed": 1}
 
 
-async def test_counts_show_pending_claimed_and_final_debts(location: str) -> None:
-    async with open_ledger(location) as ledger:
+async def test_counts_show_pending_claimed_and_final_debts(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(5))
         token, _ = await ledger.claim("i", "w", 3, 60)
         await ledger.settle("i", token, [Settlement(0, "rejected", SentState.REJECTED)])
@@ -219,13 +211,13 @@ async def test_counts_show_pending_claimed_and_final_debts(location: str) -> Non
 
 
 async def test_resuming_an_import_sends_again_what_did_not_end_created_without_reading_input(
-    location: str,
+    shared_ledger_url: str,
 ) -> None:
     async def unread() -> AsyncIterator[LoadedDebt]:
         raise AssertionError("a resumed import read its input again")
         yield  # pragma: no cover
 
-    async with open_ledger(location) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(3))
         token, _ = await ledger.claim("i", "w", 3, 60)
         await ledger.settle(
@@ -243,14 +235,14 @@ async def test_resuming_an_import_sends_again_what_did_not_end_created_without_r
     assert counts == {"created": 1, "pending": 2}
 
 
-async def test_resuming_an_import_with_another_account_is_refused(location: str) -> None:
-    async with open_ledger(location) as ledger:
+async def test_resuming_an_import_with_another_account_is_refused(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(1))
         with pytest.raises(ConfigurationError, match="another provider account"):
             await ledger.start_import("i", OTHER_ACCOUNT, entries(1))
 
 
-async def test_an_unknown_import_is_a_ledger_error(location: str) -> None:
-    async with open_ledger(location) as ledger:
+async def test_an_unknown_import_is_a_ledger_error(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         with pytest.raises(LedgerError, match="no import 'nope'"):
             await ledger.counts("nope")
