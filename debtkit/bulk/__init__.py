@@ -6,22 +6,23 @@
   and its records (`Account`, `Claim`, `Settlement`...); `account_key`.
 - `debtkit.bulk.postgres_ledger`: `PostgresLedger`, the PostgreSQL `SharedLedger`
   (``debtkit[postgres]``; schema in `pg_migrations`, statements in `pg_sql`).
-- `debtkit.bulk.sqlite_shared`: `SqliteSharedLedger`, the embedded `SharedLedger` (one
-  SQLite file, workers on one host).
+- `debtkit.bulk.sqlite_shared`: `SQLiteSharedLedger`, the SQLite-file `SharedLedger` for
+  workers on one host (schema in `sqlite_migrations`, operations in `sqlite_transactions`).
 - `debtkit.bulk.shared`: `open_ledger(url_or_path)`, `start_import(...)`.
 - `debtkit.bulk.drain`: `drain(...)`, what a worker runs.
 
 Shared imports, in short::
 
     account = Account(client.provider, account_key(client.provider, base_url, credentials))
-    async with open_ledger("postgresql://user:pw@host/db") as ledger:
+    async with open_ledger("postgresql://user:pw@host/db") as ledger:  # or a file path
         info = await start_import(client, ledger, rows, account=account, import_id="may")
         async for result in drain(client, ledger, info.import_id, account=account):
             ...  # one BulkResult per debt this worker settled; returns when all are final
 
 Any number of processes may run `drain` on the same import id (``debtkit worker``);
 ``debtkit status`` shows `SharedLedger.counts`. `open_ledger` takes a ``postgresql://`` URL
-or an SQLite file path. Signatures::
+(workers on any hosts), or a SQLite file's path or ``sqlite:///`` URL (workers on one host).
+Signatures::
 
     open_ledger(url: str, **options) -> SharedLedger
     start_import(client, ledger, debts, *, account: Account, import_id: str | None = None)

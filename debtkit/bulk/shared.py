@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from pathlib import Path
 
 from debtkit.bulk.importer import Outcome, _entries
 from debtkit.bulk.journal import Account, ImportInfo, LoadedDebt, SharedLedger
+from debtkit.bulk.sqlite_shared import SQLITE_SCHEME, SQLiteSharedLedger
 from debtkit.conversion import to_json
 from debtkit.errors import ConfigurationError, ValidationError
 from debtkit.files import Row
@@ -30,21 +32,22 @@ def new_import_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def open_ledger(url: str, **options: object) -> SharedLedger:
-    """A shared ledger; enter it with ``async with``. `url`: ``postgresql://user:pw@host/db``
-    (`PostgresLedger`: options pool_size, connect_timeout), or the path of an SQLite file
-    (`SqliteSharedLedger`, for workers on one host: option busy_timeout)."""
-    if url.startswith(SHARED_SCHEMES):
+def open_ledger(location: str | Path, **options: object) -> SharedLedger:
+    """A shared ledger; enter it with ``async with``. `location`: a PostgreSQL URL
+    (``postgresql://user:password@host/db``, for workers on any hosts) or a SQLite file (a
+    path or ``sqlite:///path``, for workers on one host). `options` go to the backend
+    (PostgreSQL: pool_size, connect_timeout; SQLite: create, busy_timeout)."""
+    text = str(location)
+    if text.startswith(SHARED_SCHEMES):
         from debtkit.bulk.postgres_ledger import PostgresLedger
 
-        return PostgresLedger(url, **options)  # type: ignore[arg-type]
-    if "://" in url:
+        return PostgresLedger(text, **options)  # type: ignore[arg-type]
+    if "://" in text and not text.startswith(SQLITE_SCHEME):
         raise ConfigurationError(
-            f"a shared ledger is a postgresql:// URL or a file path, got {redact_url(url)}"
+            f"a shared ledger is a postgresql:// URL, a sqlite:/// URL or a file path, got"
+            f" {redact_url(text)}"
         )
-    from debtkit.bulk.sqlite_shared import SqliteSharedLedger
-
-    return SqliteSharedLedger(url, **options)  # type: ignore[arg-type]
+    return SQLiteSharedLedger(location, **options)  # type: ignore[arg-type]
 
 
 async def _loaded(

@@ -103,8 +103,9 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     _sending(run)
     run.add_argument(
         "--ledger",
-        help="journal file (default: beside the input; $DEBTKIT_LEDGER), or a shared ledger:"
-        " a postgresql:// URL, or a file with --import",
+        help="without --import: this run's journal file (default: beside the input); with"
+        " --import, or as a postgresql:// or sqlite:/// URL: a shared ledger, a file for"
+        " workers on one host or PostgreSQL for any hosts (default: $DEBTKIT_LEDGER)",
     )
     run.add_argument("--results", help="results JSONL (default: beside the input)")
     shared.add_arguments(run, import_id_required=False)
@@ -143,7 +144,7 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     _sending(worker)
     worker.add_argument(
         "--ledger",
-        help="the shared ledger: a postgresql:// URL, or an SQLite file for workers on one host"
+        help="the shared ledger: a file (workers on one host) or a postgresql:// URL"
         " (default: $DEBTKIT_LEDGER)",
     )
     worker.add_argument("--results", help="results JSONL of the debts this worker settled")
@@ -152,7 +153,8 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="count an import's debts per state")
     status.add_argument(
         "--ledger",
-        help="the shared ledger: a postgresql:// URL or an SQLite file (default: $DEBTKIT_LEDGER)",
+        help="the shared ledger: a file (workers on one host) or a postgresql:// URL"
+        " (default: $DEBTKIT_LEDGER)",
     )
     status.add_argument("--import", dest="import_id", required=True, help="the import's id")
 

@@ -223,12 +223,15 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             options["relax"] = args.relax
         results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
         url = shared.ledger_url(args)
-        if shared.is_shared(url) or args.import_id is not None:  # a shared ledger
+        if shared.is_shared(url) or args.import_id is not None:  # the rule: debtkit.cli.shared
             if url is None:
-                raise ConfigurationError("--import needs --ledger (postgresql:// or a file)")
+                raise ConfigurationError(
+                    "--import needs the shared ledger: --ledger PATH or --ledger postgresql://..."
+                )
             rows = import_rows(args, adapter, path, column_map, how)
             return shared.run_import(adapter, options, rows, args, url, results_path)
         ledger_path = Path(url or f"{path}.{adapter.name}.ledger.sqlite")
+        shared.refuse_shared_file(ledger_path)
         # The ledger first: a refused run (busy, damaged, lost) must leave the results of
         # the earlier run in place, since they are the evidence that run happened.
         with (

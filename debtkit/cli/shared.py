@@ -1,8 +1,11 @@
-"""Imports in a shared ledger (``--ledger postgresql://...``, or ``--ledger FILE`` for an
-SQLite one that workers on one host share): ``import`` starts or resumes one and drains it,
-``worker`` joins one, ``status`` counts its debts per state. ``import`` without ``--import``
-and with a file (or no) ``--ledger`` is the single-process journal of `bulk_import`, as
-before.
+"""Imports in a shared ledger: ``import`` starts or resumes one and drains it, ``worker`` joins
+one, ``status`` counts its debts per state.
+
+The rule for ``--ledger``: a ``postgresql://`` or ``sqlite:///`` URL, or any ledger together
+with ``--import ID``, is a shared ledger (a file path: SQLite, for workers on one host). A
+plain file path without ``--import`` is ``import``'s own journal, held by one process, as
+always (`debtkit.bulk.ledger`). ``worker`` and ``status`` read shared ledgers only, and never
+create a file.
 
 The ledger's URL comes from ``--ledger`` or the environment variable ``DEBTKIT_LEDGER``; it
 is only ever shown redacted. The lease (seconds a claim lasts without renewal) comes from
@@ -23,6 +26,8 @@ from typing import Any
 from debtkit.bulk import Account, Outcome, account_key, drain, open_ledger, start_import
 from debtkit.bulk.journal import SharedLedger
 from debtkit.bulk.shared import SHARED_SCHEMES
+from debtkit.bulk.sqlite_migrations import is_shared_ledger_file
+from debtkit.bulk.sqlite_shared import SQLITE_SCHEME, refuse_lost, sqlite_path
 from debtkit.cli.output import EXIT_USAGE, ResultsFile, Summary
 from debtkit.cli.probe import close, fatal_result
 from debtkit.errors import ConfigurationError
@@ -31,7 +36,15 @@ from debtkit.plugin import Adapter, ProviderClient
 from debtkit.registry import Registry
 from debtkit.urls import redact_url
 
-__all__ = ["add_arguments", "is_shared", "ledger_url", "run_import", "status", "worker"]
+__all__ = [
+    "add_arguments",
+    "is_shared",
+    "ledger_url",
+    "refuse_shared_file",
+    "run_import",
+    "status",
+    "worker",
+]
 
 LEDGER_ENV = "DEBTKIT_LEDGER"
 LEASE_ENV = "DEBTKIT_LEASE"
@@ -59,8 +72,23 @@ def ledger_url(args: argparse.Namespace) -> str | None:
 
 
 def is_shared(location: str | None) -> bool:
-    """A URL only a shared ledger can be (a file may be either: ``--import`` tells)."""
-    return bool(location) and str(location).startswith(SHARED_SCHEMES)
+    """Whether `location` names a shared ledger by its URL (a bare path does not)."""
+    return bool(location) and str(location).startswith((*SHARED_SCHEMES, SQLITE_SCHEME))
+
+
+def refuse_shared_file(path: Path) -> None:
+    """A journal path (no ``--import``) that is a shared ledger: say what was meant."""
+    if is_shared_ledger_file(path):
+        raise ConfigurationError(
+            f"{path} is a shared ledger: pass --import ID to start or resume an import in it"
+        )
+
+
+def _open(url: str, *, create: bool) -> SharedLedger:
+    """`open_ledger`; a SQLite file is only created by ``import``."""
+    if url.startswith(SHARED_SCHEMES):
+        return open_ledger(url)
+    return open_ledger(url, create=create)
 
 
 def _lease(args: argparse.Namespace) -> float:
@@ -129,7 +157,7 @@ async def _import(
     url: str,
     results: ResultsFile,
 ) -> tuple[str, Summary]:
-    async with adapter.connect(**options) as client, open_ledger(url) as ledger:
+    async with adapter.connect(**options) as client, _open(url, create=True) as ledger:
         account = _account(adapter, client, options)
         info = await start_import(client, ledger, rows, account=account, import_id=args.import_id)
         if args.import_id is None:
@@ -148,15 +176,21 @@ def run_import(
 ) -> int:
     """``debtkit import`` into a shared ledger: start (or resume) the import, then drain it
     alongside any workers."""
+    if not url.startswith(SHARED_SCHEMES):  # before the results file is (re)written
+        refuse_lost(sqlite_path(url), [results_path], url)
     with ResultsFile(results_path, include_case=args.results_include_case) as results:
         import_id, summary = asyncio.run(_import(adapter, options, rows, args, url, results))
     return _report(adapter, summary, import_id, url, {"results": str(results_path)})
 
 
+def _shown(url: str) -> str:
+    return redact_url(url) if "://" in url else url
+
+
 def _report(
     adapter: Adapter, summary: Summary, import_id: str, url: str, extra: dict[str, str]
 ) -> int:
-    where = {**extra, "ledger": redact_url(url), "import": import_id}
+    where = {**extra, "ledger": _shown(url), "import": import_id}
     for line in summary.lines(adapter.name, where):
         print(line)
     if summary.stopped is not None:
@@ -169,7 +203,7 @@ def _required_url(args: argparse.Namespace) -> str:
     url = ledger_url(args)
     if url is None:
         raise ConfigurationError(
-            f"no ledger: pass --ledger (postgresql://... or a file) or set {LEDGER_ENV}"
+            f"no ledger: pass --ledger PATH or --ledger postgresql://..., or set {LEDGER_ENV}"
         )
     return url
 
@@ -178,7 +212,7 @@ async def _work(
     adapter: Adapter, options: Mapping[str, Any], args: argparse.Namespace, url: str
 ) -> Summary:
     results = ResultsFile(Path(args.results)) if args.results else None
-    async with adapter.connect(**options) as client, open_ledger(url) as ledger:
+    async with adapter.connect(**options) as client, _open(url, create=False) as ledger:
         account = _account(adapter, client, options)
         if results is None:
             return await _drain(adapter, client, ledger, args.import_id, account, args, None)
@@ -196,7 +230,7 @@ def worker(args: argparse.Namespace, registry: Registry, options: Mapping[str, A
 
 
 async def _counts(url: str, import_id: str) -> tuple[str, dict[str, int], int]:
-    async with open_ledger(url) as ledger:
+    async with _open(url, create=False) as ledger:
         info = await ledger.import_info(import_id)
         return info.account.provider, await ledger.counts(import_id), info.total
 
