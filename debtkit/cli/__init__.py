@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from debtkit._version import __version__
-from debtkit.cli import attach, commands, listen, provider_commands, reading
+from debtkit.cli import attach, commands, listen, provider_commands, reading, shared_budget
 from debtkit.cli import sync as sync_command
 from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
 from debtkit.errors import DebtkitError
@@ -115,6 +115,7 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
         default=1.0,
         help="the simulator's time scale, if importing into one",
     )
+    shared_budget.add_argument(run)
     run.add_argument(
         "--preflight",
         choices=PREFLIGHT_MODES,

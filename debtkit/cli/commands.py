@@ -23,6 +23,7 @@ from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
 from debtkit.cli.probe import close, fatal_result, probe
 from debtkit.cli.reading import read_options
+from debtkit.cli.shared_budget import budget_url, check_reachable, run_shared, shared_gate
 from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
@@ -144,10 +145,11 @@ async def run_import(
     encoding: str | None = None,
     rows: Iterator[Row] | None = None,
     reading: Mapping[str, Any] | None = None,
+    budget: str | None = None,
 ) -> Summary:
     """Import the rows, writing each result; stops at the first result that shows no other
     debt can be created (wrong credentials, a refused one, no create endpoint): then
-    `Summary.stopped` holds the message."""
+    `Summary.stopped` holds the message. `budget`: the Redis URL of a shared rate budget."""
     summary = Summary()
     how = dict(reading or {"encoding": encoding})  # `read_options`: file format and cells
     total = count_rows(
@@ -155,7 +157,10 @@ async def run_import(
     )
     if rows is None:
         rows = read_debts(path, column_map, **how)
-    async with adapter.connect(**connect_options) as client:
+    async with (
+        shared_gate(adapter, connect_options, budget) as shared,
+        adapter.connect(**shared) as client,
+    ):
         per_request = batch_size if isinstance(client, BatchCreator) else 1
         display = ProgressDisplay(
             adapter.name, total, budget=budget_of(client), per_request=per_request
@@ -199,10 +204,18 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             options["rate_overrides"] = overrides
         if args.time_scale != 1.0:
             options["time_scale"] = args.time_scale
-        asyncio.run(probe(adapter, options))  # wrong credentials or URL: exit 2, nothing sent
+        budget = budget_url(args)  # --budget redis://: the rate budget of every process
+        if budget is not None:
+            asyncio.run(check_reachable(budget))  # unreachable: exit 2, nothing sent
+        # wrong credentials or URL: exit 2, nothing sent
+        asyncio.run(run_shared(budget, adapter, options, lambda o: probe(adapter, o)))
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
             rows = import_rows(args, adapter, path, column_map, how)
-            asyncio.run(preflight(adapter, options, rows, args.preflight))
+            asyncio.run(
+                run_shared(
+                    budget, adapter, options, lambda o: preflight(adapter, o, rows, args.preflight)
+                )
+            )
         if args.relax:
             options["relax"] = args.relax
         ledger_path = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
@@ -228,6 +241,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     encoding=args.encoding,
                     reading=how,
                     rows=import_rows(args, adapter, path, column_map, how),
+                    budget=budget,
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}
