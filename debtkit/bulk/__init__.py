@@ -1,9 +1,27 @@
-"""Bulk import, by capability: the importer and the journal it keeps.
+"""Bulk import, by capability: the importer, its journals, and draining shared imports.
 
-- `debtkit.bulk.importer`: `bulk_import`, its results and outcomes.
-- `debtkit.bulk.ledger`: the import journal that makes reruns exactly-once.
+- `debtkit.bulk.importer`: `bulk_import`, its results and outcomes (one process, SQLite).
+- `debtkit.bulk.ledger`: the SQLite import journal that makes reruns exactly-once.
+- `debtkit.bulk.journal`: `SharedLedger`, the interface of a ledger many workers share,
+  and its records (`Account`, `Claim`, `Settlement`...); `account_key`.
+- `debtkit.bulk.postgres_ledger`: `PostgresLedger`, the PostgreSQL `SharedLedger`
+  (``debtkit[postgres]``; schema in `pg_migrations`, statements in `pg_sql`).
+- `debtkit.bulk.shared`: `open_ledger(url)`, `start_import(...)`.
+- `debtkit.bulk.drain`: `drain(...)`, what a worker runs.
+
+Shared imports, in short::
+
+    account = Account(client.provider, account_key(client.provider, base_url, credentials))
+    async with open_ledger("postgresql://user:pw@host/db") as ledger:
+        info = await start_import(client, ledger, rows, account=account, import_id="may")
+        async for result in drain(client, ledger, info.import_id, account=account):
+            ...  # one BulkResult per debt this worker settled; returns when all are final
+
+Any number of processes may run `drain` on the same import id (``debtkit worker``);
+``debtkit status`` shows `SharedLedger.counts`.
 """
 
+from debtkit.bulk.drain import drain, worker_name
 from debtkit.bulk.importer import (
     BatchCreator,
     BulkFinder,
@@ -13,18 +31,44 @@ from debtkit.bulk.importer import (
     ReferenceCheckingCreator,
     bulk_import,
 )
+from debtkit.bulk.journal import (
+    Account,
+    Claim,
+    ImportInfo,
+    ImportProgress,
+    LoadedDebt,
+    SentState,
+    Settlement,
+    SharedLedger,
+    account_key,
+)
 from debtkit.bulk.ledger import Ledger, LedgerEntry, LedgerState, content_hash
+from debtkit.bulk.shared import new_import_id, open_ledger, start_import
 
 __all__ = [
+    "Account",
     "BatchCreator",
     "BulkFinder",
     "BulkResult",
+    "Claim",
+    "ImportInfo",
+    "ImportProgress",
     "Ledger",
     "LedgerEntry",
     "LedgerState",
+    "LoadedDebt",
     "Outcome",
     "Progress",
     "ReferenceCheckingCreator",
+    "SentState",
+    "Settlement",
+    "SharedLedger",
+    "account_key",
     "bulk_import",
     "content_hash",
+    "drain",
+    "new_import_id",
+    "open_ledger",
+    "start_import",
+    "worker_name",
 ]
