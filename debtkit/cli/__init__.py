@@ -1,5 +1,6 @@
-"""The `debtkit` command line: validate, import, export, simulate, demo, and the event and
-provider commands (listen, sync, credits, followups, attach).
+"""The `debtkit` command line: validate, import, export, simulate, demo, the shared-import
+commands (worker, status), and the event and provider commands (listen, sync, credits,
+followups, attach).
 
 Exit codes:
 
@@ -26,7 +27,7 @@ import sys
 from collections.abc import Sequence
 
 from debtkit._version import __version__
-from debtkit.cli import attach, commands, listen, provider_commands, reading, shared_budget
+from debtkit.cli import attach, commands, listen, provider_commands, reading, shared, shared_budget
 from debtkit.cli import sync as sync_command
 from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
 from debtkit.errors import DebtkitError
@@ -57,6 +58,28 @@ def _connection(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _sending(command: argparse.ArgumentParser) -> None:
+    """What sending debts to an account takes: `import` and `worker` share these."""
+    command.add_argument("--provider", required=True, help="the provider to send the debts to")
+    command.add_argument(
+        "--rate",
+        action="append",
+        metavar="NAME=COUNT[/SECONDS]",
+        help="the account's plan for one of the adapter's rate limits (GetBill: write, read;"
+        " Debitura: minute, hour, day), e.g. write=100/60 (repeatable)",
+    )
+    command.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    command.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
+    command.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="the simulator's time scale, if importing into one",
+    )
+    shared_budget.add_argument(command)
+    _connection(command)
+
+
 IMPORT_EPILOG = """exit codes: 0 every debt created (or already there); 1 some debts not created
 by the provider (rejected, ambiguous, not sent); 2 a usage or configuration error (e.g. refused
 credentials, a wrong --base-url, an unreachable provider: nothing sent, or the import stopped
@@ -78,9 +101,14 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
         "import", help="send a file of debts to a provider, resumably", epilog=IMPORT_EPILOG
     )
     _source(run)
-    run.add_argument("--provider", required=True, help="the provider to send the debts to")
-    run.add_argument("--ledger", help="journal file (default: beside the input)")
+    _sending(run)
+    run.add_argument(
+        "--ledger",
+        help="journal file (default: beside the input), or a shared ledger's postgresql:// URL"
+        " (default: $DEBTKIT_LEDGER)",
+    )
     run.add_argument("--results", help="results JSONL (default: beside the input)")
+    shared.add_arguments(run, import_id_required=False)
     run.add_argument("--dry-run", action="store_true", help="validate and estimate, send nothing")
     run.add_argument(
         "--ledger-lost",
@@ -94,28 +122,12 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="write each provider case in full (with the debtor's personal data) to the results",
     )
     run.add_argument(
-        "--rate",
-        action="append",
-        metavar="NAME=COUNT[/SECONDS]",
-        help="the account's plan for one of the adapter's rate limits (GetBill: write, read;"
-        " Debitura: minute, hour, day), e.g. write=100/60 (repeatable)",
-    )
-    run.add_argument(
         "--option",
         action="append",
         metavar="NAME=VALUE",
         help="a provider option for every row, VALUE read as JSON if it parses (true, 3) and"
         " as text otherwise, e.g. accept_expensive_destination=true (repeatable)",
     )
-    run.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
-    run.add_argument("--batch-size", type=int, default=1000, help="debts per batch request")
-    run.add_argument(
-        "--time-scale",
-        type=float,
-        default=1.0,
-        help="the simulator's time scale, if importing into one",
-    )
-    shared_budget.add_argument(run)
     run.add_argument(
         "--preflight",
         choices=PREFLIGHT_MODES,
@@ -123,7 +135,24 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="before sending, ask the provider what would go wrong (GetBill: credits against "
         "the estimate; Debitura: coverage): warn (default), refuse to send, or off",
     )
-    _connection(run)
+
+    worker = sub.add_parser(
+        "worker",
+        help="join an import in a shared ledger and send its debts until none is left",
+        epilog=IMPORT_EPILOG,
+    )
+    _sending(worker)
+    worker.add_argument(
+        "--ledger", help="the shared ledger's postgresql:// URL (default: $DEBTKIT_LEDGER)"
+    )
+    worker.add_argument("--results", help="results JSONL of the debts this worker settled")
+    shared.add_arguments(worker, import_id_required=True)
+
+    status = sub.add_parser("status", help="count an import's debts per state")
+    status.add_argument(
+        "--ledger", help="the shared ledger's postgresql:// URL (default: $DEBTKIT_LEDGER)"
+    )
+    status.add_argument("--import", dest="import_id", required=True, help="the import's id")
 
     export = sub.add_parser("export", help="write every case a provider holds")
     export.add_argument("--provider", required=True, help="the provider to read the cases of")
@@ -181,6 +210,10 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
             return commands.validate(args, registry)
         if args.command == "import":
             return commands.import_(args, registry)
+        if args.command == "worker":
+            return commands.worker(args, registry)
+        if args.command == "status":
+            return shared.status(args, registry)
         if args.command == "export":
             return commands.export(args, registry)
         if args.command == "attach":

@@ -18,6 +18,7 @@ from typing import Any
 
 from debtkit.bulk import BatchCreator, bulk_import
 from debtkit.bulk.ledger import Ledger
+from debtkit.cli import shared
 from debtkit.cli.output import EXIT_USAGE, ProgressDisplay, ResultsFile, Summary, budget_of
 from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
@@ -83,6 +84,34 @@ def connection_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, 
     if args.base_url:
         options["base_url"] = args.base_url
     return options
+
+
+def sending_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any]:
+    """`connect()` options of the commands that send debts (import, worker)."""
+    options = connection_options(adapter, args)
+    overrides = rate_overrides(adapter, args.rate)
+    if overrides:
+        options["rate_overrides"] = overrides
+    if args.time_scale != 1.0:
+        options["time_scale"] = args.time_scale
+    return options
+
+
+def probe_sending(adapter: Adapter, options: Mapping[str, Any], budget: str | None) -> None:
+    """Before anything is sent: the shared budget's Redis answers (``--budget``), and one read
+    shows the credentials and URL work; else `ConfigurationError` (exit 2), nothing sent."""
+    if budget is not None:
+        asyncio.run(check_reachable(budget))
+    asyncio.run(run_shared(budget, adapter, options, lambda shared: probe(adapter, shared)))
+
+
+def worker(args: argparse.Namespace, registry: Registry) -> int:
+    """Join an import in a shared ledger (`debtkit.cli.shared.worker`), after checking the
+    credentials, URL and shared budget, as `import` does."""
+    adapter = registry.get(args.provider)
+    options = sending_options(adapter, args)
+    probe_sending(adapter, options, budget_url(args))
+    return shared.worker(args, registry, options)
 
 
 def validate(args: argparse.Namespace, registry: Registry) -> int:
@@ -198,17 +227,9 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
-        options = connection_options(adapter, args)
-        overrides = rate_overrides(adapter, args.rate)
-        if overrides:
-            options["rate_overrides"] = overrides
-        if args.time_scale != 1.0:
-            options["time_scale"] = args.time_scale
-        budget = budget_url(args)  # --budget redis://: the rate budget of every process
-        if budget is not None:
-            asyncio.run(check_reachable(budget))  # unreachable: exit 2, nothing sent
-        # wrong credentials or URL: exit 2, nothing sent
-        asyncio.run(run_shared(budget, adapter, options, lambda o: probe(adapter, o)))
+        options = sending_options(adapter, args)
+        budget = budget_url(args)
+        probe_sending(adapter, options, budget)  # wrong credentials, URL or budget: exit 2
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
             rows = import_rows(args, adapter, path, column_map, how)
             asyncio.run(
@@ -218,8 +239,15 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             )
         if args.relax:
             options["relax"] = args.relax
-        ledger_path = Path(args.ledger or f"{path}.{adapter.name}.ledger.sqlite")
         results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
+        url = shared.ledger_url(args)
+        if shared.is_shared(url):
+            assert url is not None
+            rows = import_rows(args, adapter, path, column_map, how)
+            return shared.run_import(adapter, options, rows, args, url, results_path)
+        if args.import_id is not None:
+            raise ConfigurationError("--import names an import in a postgresql:// ledger")
+        ledger_path = Path(url or f"{path}.{adapter.name}.ledger.sqlite")
         # The ledger first: a refused run (busy, damaged, lost) must leave the results of
         # the earlier run in place, since they are the evidence that run happened.
         with (
