@@ -3,9 +3,10 @@ holds: for tests whose clients are other processes (fleets of CLI workers, arq).
 
 ``python -m tests.simulator_process PROVIDER '{"time_scale": 3600, "faults": {...}}'`` prints
 one JSON line (base URL, credentials) once it listens; then each line ``report`` on its
-standard input is answered with one JSON line of the simulator's own records (every stored
-creditor reference with its count, the 429s it answered, the requests it logged, the faults
-it served); end of input stops it. `SimulatorProcess` runs it as an async context manager.
+standard input is answered with one JSON line of the simulator's own records (each stored
+creditor reference with its count, the 429s it answered, the requests it logged and when
+the first and last admitted one arrived, the faults it served); end of input stops it.
+`SimulatorProcess` runs it as an async context manager.
 
 Settings: ``time_scale``; ``faults`` (the fields of `debtkit.simulator.Faults`); GetBill's
 ``write_limit``/``read_limit`` (per documented hour, before compression); Debitura's
@@ -54,17 +55,20 @@ def records(provider: str, app: Any, faults: Faults | None) -> dict[str, Any]:
 
         held = app[GETBILL_STATE]
         references = [str(d.get("internal_id")) for d in held.debts.values()]
-        statuses = [entry.status for entry in held.log]
+        log = [(entry.at, entry.status) for entry in held.log]
     else:
         from debtkit_debitura.simulator import STATE as DEBITURA_STATE
 
         cases = app[DEBITURA_STATE]
         references = list(cases.created_references())
-        statuses = [entry.status for entry in cases.requests]
+        log = [(entry.at, entry.status) for entry in cases.requests]
+    admitted = [at for at, status in log if status != 429]
     return {
         "references": dict(collections.Counter(references)),
-        "throttled": statuses.count(429),
-        "requests": len(statuses),
+        "throttled": len(log) - len(admitted),
+        "requests": len(log),
+        "first": min(admitted, default=None),  # arrival times, epoch seconds
+        "last": max(admitted, default=None),
         "faults": dict(faults.served) if faults is not None else {},
     }
 
