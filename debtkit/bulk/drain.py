@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -36,8 +37,9 @@ from debtkit.bulk.importer import (
 )
 from debtkit.bulk.journal import Account, Claim, SentState, Settlement, SharedLedger
 from debtkit.bulk.ledger import LedgerState
-from debtkit.conversion import debt_from_json
+from debtkit.conversion import converter
 from debtkit.errors import ConfigurationError, LedgerError
+from debtkit.model import Debt
 from debtkit.plugin import ProviderClient
 
 __all__ = ["drain", "worker_name"]
@@ -71,7 +73,9 @@ class _Sender(_Run):
 
 def _item(claim: Claim) -> _Item:
     look_up = claim.sent_state in _LOOK_UP_FIRST
-    debt = debt_from_json(claim.debt_json)
+    # The ledger's JSON is debtkit's own canonical output of a checked debt: structured
+    # without the unknown-field walk `debt_from_json` does for untrusted input.
+    debt = converter.structure(json.loads(claim.debt_json), Debt)
     return _Item(claim.position, debt, claim.content_hash, look_up, claim.sent_at or 0.0)
 
 

@@ -12,7 +12,10 @@ Tables:
 - ``debtkit_import_debts``: one row per input entry of an import: its canonical JSON, its
   outcome once final, and the claim (token, worker, lease) while a worker holds it.
 - ``debtkit_sent``: the exactly-once table, one row per (provider, account, reference) ever
-  sent, whatever import sent it; ``version`` is bumped each time it is marked ``sending``.
+  sent, whatever import sent it; ``version`` is bumped at every change. Its key leads with
+  the reference: looked up by (provider, account) alone it would be no index scan at all, so
+  the planner cannot pick the quadratic plan (scan the account's rows per claimed debt) that
+  it otherwise picks while its statistics still think the table empty.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ MIGRATIONS: tuple[str, ...] = (
         version integer NOT NULL DEFAULT 0,
         sent_at timestamptz,
         updated_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (provider, account, reference)
+        PRIMARY KEY (reference, account, provider)
     );
     """,
 )

@@ -27,18 +27,20 @@ WHERE import_id = $1 AND outcome IN ('rejected', 'ambiguous', 'not_sent')
 """
 
 # A reference repeated in the input: the first one is sent, later ones are final here.
+# Joined on the primary key: right after the load the planner's statistics are empty, and a
+# join on the reference would be planned as a nested loop over the whole import, squared.
 MARK_DUPLICATES = """
 UPDATE debtkit_import_debts d
-SET outcome = CASE WHEN d.content_hash = f.content_hash THEN 'duplicate' ELSE 'changed' END,
+SET outcome = CASE WHEN d.content_hash = f.first_hash THEN 'duplicate' ELSE 'changed' END,
     error = 'reference appears earlier in input', updated_at = now()
 FROM (
-    SELECT DISTINCT ON (reference) reference, position, content_hash
+    SELECT position, first_value(content_hash) OVER w AS first_hash,
+        row_number() OVER w AS occurrence
     FROM debtkit_import_debts
     WHERE import_id = $1 AND outcome IS NULL AND reference IS NOT NULL
-    ORDER BY reference, position
+    WINDOW w AS (PARTITION BY reference ORDER BY position)
 ) f
-WHERE d.import_id = $1 AND d.reference = f.reference AND d.position > f.position
-    AND d.outcome IS NULL
+WHERE d.import_id = $1 AND d.position = f.position AND f.occurrence > 1
 """
 
 CLAIM = """
@@ -67,9 +69,7 @@ SELECT c.position, c.line, c.reference, c.debt, c.content_hash,
         false
     ) AS busy
 FROM claimed c
-JOIN debtkit_imports i ON i.import_id = $1
-LEFT JOIN debtkit_sent s
-    ON s.provider = i.provider AND s.account = i.account AND s.reference = c.reference
+LEFT JOIN debtkit_sent s ON s.provider = $6 AND s.account = $7 AND s.reference = c.reference
 ORDER BY c.position
 """
 
@@ -82,31 +82,36 @@ WITH renewed AS (
 SELECT count(*) FROM renewed
 """
 
+# Rows the claimer saw (a version) are updated only if still at that version; rows it saw
+# absent are inserted only if still absent. Provider and account are parameters ($5, $6),
+# so every lookup in debtkit_sent is on its full primary key whatever the planner's guess.
 MARK_SENDING = """
 WITH x AS (
     SELECT * FROM unnest($3::int[], $4::int[]) AS x(position, version)
 ), mine AS (
     SELECT d.position, d.reference, d.content_hash, x.version
-    FROM debtkit_import_debts d JOIN x ON x.position = d.position
-    WHERE d.import_id = $1 AND d.claim_token = $2::uuid AND d.outcome IS NULL
-        AND d.lease_until > now()
+    FROM debtkit_import_debts d JOIN x ON d.import_id = $1 AND d.position = x.position
+    WHERE d.claim_token = $2::uuid AND d.outcome IS NULL AND d.lease_until > now()
     FOR UPDATE OF d
-), sent AS (
-    INSERT INTO debtkit_sent AS s (
+), updated AS (
+    UPDATE debtkit_sent s
+    SET state = 'sending', content_hash = m.content_hash, import_id = $1,
+        position = m.position, version = s.version + 1, sent_at = now(), updated_at = now()
+    FROM mine m
+    WHERE s.provider = $5 AND s.account = $6 AND s.reference = m.reference
+        AND s.version = m.version
+    RETURNING s.position
+), inserted AS (
+    INSERT INTO debtkit_sent (
         provider, account, reference, state, content_hash, import_id, position, version,
         sent_at, updated_at
     )
-    SELECT i.provider, i.account, m.reference, 'sending', m.content_hash, $1, m.position, 1,
-        now(), now()
-    FROM mine m JOIN debtkit_imports i ON i.import_id = $1
-    ON CONFLICT (provider, account, reference) DO UPDATE SET
-        state = 'sending', content_hash = excluded.content_hash,
-        import_id = excluded.import_id, position = excluded.position,
-        version = s.version + 1, sent_at = now(), updated_at = now()
-    WHERE s.version = (SELECT m.version FROM mine m WHERE m.reference = s.reference)
-    RETURNING s.position
+    SELECT $5, $6, m.reference, 'sending', m.content_hash, $1, m.position, 1, now(), now()
+    FROM mine m WHERE m.version IS NULL
+    ON CONFLICT (provider, account, reference) DO NOTHING
+    RETURNING position
 )
-SELECT position FROM sent
+SELECT position FROM updated UNION ALL SELECT position FROM inserted
 """
 
 SETTLE = """
@@ -128,9 +133,9 @@ WITH x AS (
         provider, account, reference, state, content_hash, provider_id, import_id, position,
         version, updated_at
     )
-    SELECT i.provider, i.account, done.reference, done.sent_state, done.content_hash,
+    SELECT $10, $11, done.reference, done.sent_state, done.content_hash,
         done.provider_id, $1, done.position, 1, now()
-    FROM done JOIN debtkit_imports i ON i.import_id = $1
+    FROM done
     WHERE done.sent_state IS NOT NULL
     ON CONFLICT (provider, account, reference) DO UPDATE SET
         state = excluded.state, content_hash = excluded.content_hash,

@@ -76,6 +76,7 @@ class PostgresLedger:
         self.connect_timeout = connect_timeout
         self.operations = 0  # round trips made, for benchmarks
         self._pool: asyncpg.Pool | None = None
+        self._accounts: dict[str, Account] = {}  # by import id; an import's never changes
 
     def __repr__(self) -> str:
         return f"PostgresLedger({self.url!r})"
@@ -202,11 +203,20 @@ class PostgresLedger:
         async with self._connection("reading an import") as connection:
             return await self._info(connection, import_id)
 
+    async def _account(self, import_id: str) -> Account:
+        if import_id not in self._accounts:
+            self._accounts[import_id] = (await self.import_info(import_id)).account
+        return self._accounts[import_id]
+
     async def claim(
         self, import_id: str, worker: str, limit: int, lease: float
     ) -> tuple[str, list[Claim]]:
         token = str(uuid.uuid4())
-        rows = await self._fetch("claiming", sql.CLAIM, import_id, limit, token, worker, lease)
+        account = await self._account(import_id)
+        rows = await self._fetch(
+            "claiming", sql.CLAIM, import_id, limit, token, worker, lease,
+            account.provider, account.key,
+        )  # fmt: skip
         claims = [
             Claim(
                 position=row["position"],
@@ -234,9 +244,11 @@ class PostgresLedger:
             return set()
         positions = [claim.position for claim in claims]
         versions = [claim.sent_version for claim in claims]
+        account = await self._account(import_id)
         rows = await self._fetch(
-            "marking debts sending", sql.MARK_SENDING, import_id, token, positions, versions
-        )
+            "marking debts sending", sql.MARK_SENDING, import_id, token, positions, versions,
+            account.provider, account.key,
+        )  # fmt: skip
         return {row["position"] for row in rows}
 
     async def settle(self, import_id: str, token: str, settlements: Sequence[Settlement]) -> int:
@@ -251,7 +263,11 @@ class PostgresLedger:
             )  # fmt: skip
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
-        rows = await self._fetch("recording outcomes", sql.SETTLE, import_id, token, *columns)
+        account = await self._account(import_id)
+        rows = await self._fetch(
+            "recording outcomes", sql.SETTLE, import_id, token, *columns,
+            account.provider, account.key,
+        )  # fmt: skip
         return int(rows[0][0])
 
     async def release(self, import_id: str, token: str, positions: Sequence[int]) -> None:
