@@ -90,3 +90,16 @@ def test_a_budget_url_that_is_not_redis_is_refused_in_one_line(
     assert err.count("\n") == 1
     assert SECRET not in err
     assert adapter.connected_with == []
+
+
+def test_a_worker_with_an_unreachable_budget_exits_2_before_it_sends_anything(
+    registry: Registry, adapter: FakeAdapter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["worker", "--provider", "fake", "--credential", "api_key=k", "--import", "may"]
+    argv += ["--ledger", f"postgresql://u:{SECRET}@127.0.0.1:{closed_port()}/ledger"]
+    code = main([*argv, "--budget", f"redis://:{SECRET}@127.0.0.1:{closed_port()}/0"], registry)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "shared budget" in err
+    assert SECRET not in err
+    assert adapter.connected_with == []
