@@ -1,12 +1,14 @@
-"""The ledger's cost per debt: SQLite (`bulk_import`) and PostgreSQL (`start_import` + `drain`).
+"""The ledger's cost per debt: the SQLite journal (`bulk_import`), and the shared ledgers,
+SQLite and PostgreSQL (`start_import` + `drain`).
 
 Same work for both: N valid sample debts into an in-memory batch provider (no HTTP, so what
 is left is the pipeline and the ledger), batches of 1,000. Counted per debt:
 
-- ledger operations: calls into the ledger that reach the database (SQLite: `Ledger`
-  method calls; PostgreSQL: round trips to the server, BEGIN/COMMIT included);
-- transactions (commits): SQLite from its trace of statements; PostgreSQL's statements are
-  each their own transaction except the import's load (one transaction);
+- ledger operations: calls into the ledger that reach the database (SQLite journal: `Ledger`
+  method calls; shared SQLite: transactions; PostgreSQL: round trips to the server,
+  BEGIN/COMMIT included);
+- transactions (commits): the journal's from SQLite's trace of statements; the shared
+  ledgers' operations are each their own transaction except the import's load (one);
 - debts per second, wall clock, one process (PostgreSQL on loopback).
 
 PostgreSQL runs on a throwaway cluster (`tests/postgres_server.py`) when the server binaries
@@ -30,9 +32,10 @@ from typing import Any
 import attrs
 
 from benchmarks.report import Figure
-from debtkit.bulk import Account, bulk_import, drain, start_import
+from debtkit.bulk import Account, bulk_import, drain, open_ledger, start_import
 from debtkit.bulk.ledger import Ledger
 from debtkit.bulk.postgres_ledger import PostgresLedger
+from debtkit.bulk.sqlite_shared import SqliteSharedLedger
 from debtkit.model import Debt
 from debtkit.sample import sample_debts
 from debtkit.testing.fake import FakeBatchProvider
@@ -93,8 +96,10 @@ async def _sqlite(debts: list[Debt]) -> tuple[float, float, float]:
         return ledger.operations / len(debts), ledger.commits / len(debts), seconds
 
 
-async def _postgres(url: str, debts: list[Debt]) -> tuple[float, float, float]:
-    async with PostgresLedger(url) as ledger:
+async def _shared(url: str, debts: list[Debt]) -> tuple[float, float, float]:
+    """`start_import` + `drain` on a shared ledger (PostgreSQL URL or SQLite file)."""
+    async with open_ledger(url) as ledger:
+        assert isinstance(ledger, (PostgresLedger, SqliteSharedLedger))
         client = FakeBatchProvider()
         account = Account(client.provider, f"bench#{uuid.uuid4().hex}")
         import_id = uuid.uuid4().hex
@@ -104,7 +109,7 @@ async def _postgres(url: str, debts: list[Debt]) -> tuple[float, float, float]:
         async for _ in drain(client, ledger, import_id, batch_size=BATCH, poll=0.05):
             pass
         seconds = time.perf_counter() - started
-        # one load transaction; every other round trip is a statement in its own transaction
+        # one load transaction; every other operation is its own transaction
         transactions = 1 + ledger.operations - load_operations
         return ledger.operations / len(debts), transactions / len(debts), seconds
 
@@ -131,18 +136,26 @@ def run(quick: bool = False) -> list[Figure]:
     debts = _debts(2_000 if quick else 20_000)
     count = len(debts)
     sqlite_ops, sqlite_commits, sqlite_seconds = asyncio.run(_sqlite(debts))
+    with tempfile.TemporaryDirectory(prefix="debtkit-bench-") as folder:
+        shared = asyncio.run(_shared(str(Path(folder) / "shared.sqlite"), debts))
     figures = [
         Figure("ledger", "SQLite ledger operations per debt", sqlite_ops, 0, "ops", "(reported)",
                True, note=f"{sqlite_commits:.4f} commits per debt; {count} debts, batches of"
                f" {BATCH}"),
         Figure("ledger", "SQLite bulk_import debts/s", count / sqlite_seconds, 0, "debts/s",
                "(reported)", True, note="in-memory batch provider: pipeline + ledger only"),
+        Figure("ledger", "SQLite shared ledger operations per debt", shared[0], sqlite_ops, "ops",
+               "(reported)", True, note=f"{shared[1]:.4f} transactions per debt; baseline ="
+               " SQLite bulk_import journal"),
+        Figure("ledger", "SQLite shared start_import + drain debts/s", count / shared[2],
+               count / sqlite_seconds, "debts/s", "(reported)", True,
+               note="one worker; baseline = SQLite bulk_import"),
     ]  # fmt: skip
     with _postgres_url() as url:
         if url is None:
             print("(skipping the PostgreSQL figures: no server, no DEBTKIT_BENCH_POSTGRES)")
             return figures
-        pg_ops, pg_transactions, pg_seconds = asyncio.run(_postgres(url, debts))
+        pg_ops, pg_transactions, pg_seconds = asyncio.run(_shared(url, debts))
     return [
         *figures,
         Figure("ledger", "PostgreSQL ledger operations per debt", pg_ops, sqlite_ops, "ops",

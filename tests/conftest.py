@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,11 @@ async def postgres_database(postgres_url: str) -> str:
     finally:
         await connection.close()
     return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def shared_ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a shared import ledger lives: a fresh PostgreSQL database, or an SQLite file."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shared-ledger.sqlite")
+    return str(request.getfixturevalue("postgres_database"))

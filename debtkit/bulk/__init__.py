@@ -6,7 +6,9 @@
   and its records (`Account`, `Claim`, `Settlement`...); `account_key`.
 - `debtkit.bulk.postgres_ledger`: `PostgresLedger`, the PostgreSQL `SharedLedger`
   (``debtkit[postgres]``; schema in `pg_migrations`, statements in `pg_sql`).
-- `debtkit.bulk.shared`: `open_ledger(url)`, `start_import(...)`.
+- `debtkit.bulk.sqlite_shared`: `SqliteSharedLedger`, the embedded `SharedLedger` (one
+  SQLite file, workers on one host).
+- `debtkit.bulk.shared`: `open_ledger(url_or_path)`, `start_import(...)`.
 - `debtkit.bulk.drain`: `drain(...)`, what a worker runs.
 
 Shared imports, in short::
@@ -18,7 +20,15 @@ Shared imports, in short::
             ...  # one BulkResult per debt this worker settled; returns when all are final
 
 Any number of processes may run `drain` on the same import id (``debtkit worker``);
-``debtkit status`` shows `SharedLedger.counts`.
+``debtkit status`` shows `SharedLedger.counts`. `open_ledger` takes a ``postgresql://`` URL
+or an SQLite file path. Signatures::
+
+    open_ledger(url: str, **options) -> SharedLedger
+    start_import(client, ledger, debts, *, account: Account, import_id: str | None = None)
+        -> ImportInfo
+    drain(client, ledger, import_id, *, account=None, batch_size=1000, concurrency=4,
+          lease=60.0, poll=1.0, worker=None) -> AsyncIterator[BulkResult]
+    account_key(provider, base_url, credentials) -> str
 """
 
 from debtkit.bulk.drain import drain, worker_name

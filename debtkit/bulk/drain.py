@@ -66,9 +66,7 @@ class _Sender(_Run):
     are not used here)."""
 
     def __init__(self, client: ProviderClient) -> None:
-        self.client = client
-        self.provider = client.provider
-        self.run_id = uuid.uuid4().hex
+        super().__init__(client, None)  # type: ignore[arg-type]  # no journal: never used
 
 
 def _item(claim: Claim) -> _Item:
@@ -127,16 +125,22 @@ class _Batch:
             if isinstance(self.sender.client, BatchCreator) and len(items) > 1:
                 settled += map(_pair, await self.sender._send_batch(items))
             else:
-                settled += [_pair(await self.sender._send_one(item)) for item in items]
+                sent = await asyncio.gather(*(self.sender._send_one(item) for item in items))
+                settled += map(_pair, sent)
         await self.ledger.release(self.import_id, token, busy)
         settlements = [settlement for settlement, _ in settled]
         recorded = await self.ledger.settle(self.import_id, token, settlements)
-        if recorded < len(settlements):  # our lease expired and another worker took over
+        if len(recorded) < len(settlements):  # our lease expired and another worker took over
             logger.warning(
                 "%s: %d of %d outcomes not recorded: another worker took the claim over",
-                self.sender.provider, len(settlements) - recorded, len(settlements),
+                self.sender.provider, len(settlements) - len(recorded), len(settlements),
             )  # fmt: skip
-        return [attrs.evolve(result, line=lines[result.index]) for _, result in settled]
+        # Only what was recorded: the worker that took a debt over reports that one.
+        return [
+            attrs.evolve(result, line=lines[result.index])
+            for _, result in settled
+            if result.index in recorded
+        ]
 
 
 def _known(claim: Claim) -> tuple[Settlement, BulkResult]:
@@ -168,7 +172,10 @@ async def drain(
 
     `account` (see `debtkit.bulk.journal.account_key`), when given, must be the import's:
     a worker holding another account's credentials is refused before anything is sent.
-    Without it, only the provider is checked. `concurrency` batches are in flight at once.
+    Without it, only the provider is checked. Batch clients: `concurrency` batch requests in
+    flight at once, each of up to `batch_size` claimed debts. Other clients: `concurrency`
+    single requests in flight, claimed in two groups so that claiming and recording overlap
+    with sending (a few ledger operations per group, not per debt).
     """
     info = await ledger.import_info(import_id)
     if info.account.provider != client.provider or (account and account != info.account):
@@ -177,7 +184,10 @@ async def drain(
             f" ({info.account.provider} {info.account.key}): connect with its credentials"
         )
     name = worker or worker_name()
-    size = batch_size if isinstance(client, BatchCreator) else 1
+    if isinstance(client, BatchCreator):
+        size, loops = batch_size, concurrency
+    else:
+        size, loops = max(min(batch_size, concurrency // 2), 1), min(concurrency, 2)
     batch = _Batch(_Sender(client), ledger, import_id)
     held: set[str] = set()
     results: asyncio.Queue[list[BulkResult] | BaseException | None] = asyncio.Queue(
@@ -211,7 +221,7 @@ async def drain(
 
     async def pipeline() -> None:
         try:
-            await asyncio.gather(*(work() for _ in range(concurrency)))
+            await asyncio.gather(*(work() for _ in range(loops)))
         except Exception as exc:  # a ledger failure: surface it to the caller
             await results.put(exc)
             return

@@ -166,6 +166,28 @@ class _Run:
         self.ledger = ledger
         self.provider = client.provider
         self.run_id = uuid.uuid4().hex
+        # Ledger writes of admitted debts, written in one transaction per batch (`flush`),
+        # and what they will say: a reference met in this run (digest as the ledger has it).
+        self._records: list[tuple[str, str, LedgerState, str | None, str | None]] = []
+        self._claims: list[str] = []
+        self._met: dict[str, str] = {}
+
+    def _record(self, ref: str, digest: str, state: LedgerState) -> None:
+        self._records.append((ref, digest, state, None, None))
+        self._met[ref] = digest
+
+    def _claim(self, ref: str, digest: str) -> None:
+        self._claims.append(ref)
+        self._met[ref] = digest
+
+    def flush(self, at_least: int = 0) -> None:
+        """Write the admitted debts' ledger rows, if at least `at_least` are waiting. Called
+        before a batch goes out, so its ``queued`` rows precede its ``sending`` ones. Losing
+        unwritten ones in a crash is harmless: a rerun finds those debts unsent and sends them,
+        as it would send ``queued`` ones."""
+        if len(self._met) >= max(at_least, 1):
+            self.ledger.record(self.provider, self._records, self.run_id, claimed=self._claims)
+            self._records, self._claims, self._met = [], [], {}
 
     def admit(self, index: int, entry: Debt | Row) -> BulkResult | _Item:
         """Validate and consult the ledger: a final result, or an item to send."""
@@ -176,6 +198,9 @@ class _Run:
         ref = entry.creditor_reference
         checked = self.client.check(entry)
         digest = content_hash(checked.debt)
+        if ref in self._met:  # earlier in this run, not written yet
+            outcome = Outcome.DUPLICATE if self._met[ref] == digest else Outcome.CHANGED
+            return BulkResult(index, ref, outcome, error="reference appears earlier in input")
         previous = self.ledger.get(self.provider, ref)
         if previous is not None:
             if previous.run_id == self.run_id:
@@ -183,25 +208,21 @@ class _Run:
                 return BulkResult(index, ref, outcome, error="reference appears earlier in input")
             sent = previous.state in _IN_FLIGHT or previous.state is LedgerState.CREATED
             if sent and previous.content_hash != digest:
-                self.ledger.claim(self.provider, ref, self.run_id)
+                self._claim(ref, previous.content_hash)
                 return BulkResult(
                     index, ref, Outcome.CHANGED, previous.provider_id,
                     error="content differs from the debt already sent under this reference",
                 )  # fmt: skip
             if previous.state is LedgerState.CREATED:
-                self.ledger.claim(self.provider, ref, self.run_id)
+                self._claim(ref, previous.content_hash)
                 return BulkResult(index, ref, Outcome.ALREADY_CREATED, previous.provider_id)
         if checked.problems:
-            self.ledger.record(
-                self.provider, [(ref, digest, LedgerState.INVALID, None, None)], self.run_id
-            )
+            self._record(ref, digest, LedgerState.INVALID)
             return BulkResult(index, ref, Outcome.INVALID, problems=checked.problems)
         if previous is not None and previous.state in _IN_FLIGHT:
-            self.ledger.claim(self.provider, ref, self.run_id)  # keep the in-flight state
+            self._claim(ref, previous.content_hash)  # keep the in-flight state
             return _Item(index, checked.debt, digest, True, previous.updated_at)
-        self.ledger.record(
-            self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
-        )
+        self._record(ref, digest, LedgerState.QUEUED)
         # A rebuilt ledger cannot tell whether the lost one's run created a debt it has not
         # seen looked up (new, queued, or refused locally before any lookup): look it up
         # first, over the provider's whole history (sent_at 0).
@@ -379,13 +400,16 @@ async def bulk_import(
                     lines[index] = entry.line
                 admitted = run.admit(index, entry)
                 if isinstance(admitted, BulkResult):
+                    run.flush(at_least=size)  # bounded, even when nothing is to be sent
                     await settled.put((0, [admitted]))
                     continue
                 batch.append(admitted)
                 queued += 1
                 if len(batch) >= size:
+                    run.flush()
                     await work.put(batch)
                     batch = []
+            run.flush()
             if batch:
                 await work.put(batch)
             for _ in range(concurrency):

@@ -163,8 +163,10 @@ class SharedLedger(Protocol):
         sending, or it was created) is left out: release it and claim it again later."""
         ...
 
-    async def settle(self, import_id: str, token: str, settlements: Sequence[Settlement]) -> int:
-        """Record outcomes in one transaction, fenced by `token`; how many were recorded."""
+    async def settle(
+        self, import_id: str, token: str, settlements: Sequence[Settlement]
+    ) -> set[int]:
+        """Record outcomes in one transaction, fenced by `token`; the positions recorded."""
         ...
 
     async def release(self, import_id: str, token: str, positions: Sequence[int]) -> None:

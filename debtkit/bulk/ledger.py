@@ -305,17 +305,24 @@ class Ledger:
         provider: str,
         entries: Iterable[tuple[str, str, LedgerState, str | None, str | None]],
         run_id: str | None = None,
+        *,
+        claimed: Iterable[str] = (),
     ) -> None:
-        """Upsert (reference, content hash, state, provider id, last error) rows in one commit."""
+        """Upsert (reference, content hash, state, provider id, last error) rows, and mark
+        the `claimed` references as met by `run_id` (see `claim`), in one commit."""
         now = time.time()
         rows = [
             (provider, ref, digest, state.value, pid, err, now, run_id)
             for ref, digest, state, pid, err in entries
         ]
-        if not rows:
+        claims = [(run_id, provider, ref) for ref in claimed]
+        if not rows and not claims:
             return
         with _guarded(self.path), self._db:  # one transaction
             self._db.execute("BEGIN")
+            self._db.executemany(
+                "UPDATE debts SET run_id = ? WHERE provider = ? AND reference = ?", claims
+            )
             self._db.executemany(
                 "INSERT INTO debts VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (provider, reference) DO UPDATE SET"

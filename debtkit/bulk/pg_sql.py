@@ -145,7 +145,7 @@ WITH x AS (
     WHERE s.state <> 'created' OR excluded.state = 'created'
     RETURNING 1
 )
-SELECT count(*) FROM done
+SELECT position FROM done
 """
 
 # A released debt waits a moment before it can be claimed again (its reference is busy).

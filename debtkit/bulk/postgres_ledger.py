@@ -39,7 +39,7 @@ from debtkit.bulk.journal import (
     Settlement,
 )
 from debtkit.bulk.pg_migrations import migrate
-from debtkit.errors import ConfigurationError, LedgerError, Problem
+from debtkit.errors import ConfigurationError, DebtkitError, LedgerError, Problem
 from debtkit.urls import redact_url
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class PostgresLedger:
     def _guarded(self, doing: str) -> Any:
         try:
             yield
-        except (LedgerError, ConfigurationError):
+        except DebtkitError:  # ours, or the input's: as they are
             raise
         except Exception as exc:  # asyncpg's, OSError, timeouts: typed, without the password
             import asyncpg
@@ -267,9 +267,11 @@ class PostgresLedger:
         )  # fmt: skip
         return {row["position"] for row in rows}
 
-    async def settle(self, import_id: str, token: str, settlements: Sequence[Settlement]) -> int:
+    async def settle(
+        self, import_id: str, token: str, settlements: Sequence[Settlement]
+    ) -> set[int]:
         if not settlements:
-            return 0
+            return set()
         columns: list[list[Any]] = [[] for _ in range(7)]
         for s in settlements:
             state = None if s.sent_state is None else s.sent_state.value
@@ -284,7 +286,7 @@ class PostgresLedger:
             "recording outcomes", sql.SETTLE, import_id, token, *columns,
             account.provider, account.key,
         )  # fmt: skip
-        return int(rows[0][0])
+        return {row[0] for row in rows}
 
     async def release(self, import_id: str, token: str, positions: Sequence[int]) -> None:
         if positions:

@@ -31,17 +31,20 @@ def new_import_id() -> str:
 
 
 def open_ledger(url: str, **options: object) -> SharedLedger:
-    """A shared ledger for `url` (``postgresql://user:password@host/db``); enter it with
-    ``async with``. `options` go to the backend (PostgreSQL: pool_size, connect_timeout)."""
+    """A shared ledger; enter it with ``async with``. `url`: ``postgresql://user:pw@host/db``
+    (`PostgresLedger`: options pool_size, connect_timeout), or the path of an SQLite file
+    (`SqliteSharedLedger`, for workers on one host: option busy_timeout)."""
     if url.startswith(SHARED_SCHEMES):
         from debtkit.bulk.postgres_ledger import PostgresLedger
 
         return PostgresLedger(url, **options)  # type: ignore[arg-type]
-    shown = redact_url(url) if "://" in url else "a file path"
-    raise ConfigurationError(
-        f"a shared ledger needs a postgresql:// URL, got {shown}; a SQLite file ledger is"
-        " held by one process (bulk_import, debtkit import)"
-    )
+    if "://" in url:
+        raise ConfigurationError(
+            f"a shared ledger is a postgresql:// URL or a file path, got {redact_url(url)}"
+        )
+    from debtkit.bulk.sqlite_shared import SqliteSharedLedger
+
+    return SqliteSharedLedger(url, **options)  # type: ignore[arg-type]
 
 
 async def _loaded(

@@ -104,8 +104,8 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     _sending(run)
     run.add_argument(
         "--ledger",
-        help="journal file (default: beside the input), or a shared ledger's postgresql:// URL"
-        " (default: $DEBTKIT_LEDGER)",
+        help="journal file (default: beside the input; $DEBTKIT_LEDGER), or a shared ledger:"
+        " a postgresql:// URL, or a file with --import",
     )
     run.add_argument("--results", help="results JSONL (default: beside the input)")
     shared.add_arguments(run, import_id_required=False)
@@ -143,14 +143,17 @@ def _parser(providers: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     _sending(worker)
     worker.add_argument(
-        "--ledger", help="the shared ledger's postgresql:// URL (default: $DEBTKIT_LEDGER)"
+        "--ledger",
+        help="the shared ledger: a postgresql:// URL, or an SQLite file for workers on one host"
+        " (default: $DEBTKIT_LEDGER)",
     )
     worker.add_argument("--results", help="results JSONL of the debts this worker settled")
     shared.add_arguments(worker, import_id_required=True)
 
     status = sub.add_parser("status", help="count an import's debts per state")
     status.add_argument(
-        "--ledger", help="the shared ledger's postgresql:// URL (default: $DEBTKIT_LEDGER)"
+        "--ledger",
+        help="the shared ledger: a postgresql:// URL or an SQLite file (default: $DEBTKIT_LEDGER)",
     )
     status.add_argument("--import", dest="import_id", required=True, help="the import's id")
 

@@ -241,12 +241,11 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             options["relax"] = args.relax
         results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
         url = shared.ledger_url(args)
-        if shared.is_shared(url):
-            assert url is not None
+        if shared.is_shared(url) or args.import_id is not None:  # a shared ledger
+            if url is None:
+                raise ConfigurationError("--import needs --ledger (postgresql:// or a file)")
             rows = import_rows(args, adapter, path, column_map, how)
             return shared.run_import(adapter, options, rows, args, url, results_path)
-        if args.import_id is not None:
-            raise ConfigurationError("--import names an import in a postgresql:// ledger")
         ledger_path = Path(url or f"{path}.{adapter.name}.ledger.sqlite")
         # The ledger first: a refused run (busy, damaged, lost) must leave the results of
         # the earlier run in place, since they are the evidence that run happened.

@@ -1,5 +1,8 @@
-"""Imports in a shared ledger (``--ledger postgresql://...``): ``import`` starts or resumes one
-and drains it, ``worker`` joins one, ``status`` counts its debts per state.
+"""Imports in a shared ledger (``--ledger postgresql://...``, or ``--ledger FILE`` for an
+SQLite one that workers on one host share): ``import`` starts or resumes one and drains it,
+``worker`` joins one, ``status`` counts its debts per state. ``import`` without ``--import``
+and with a file (or no) ``--ledger`` is the single-process journal of `bulk_import`, as
+before.
 
 The ledger's URL comes from ``--ledger`` or the environment variable ``DEBTKIT_LEDGER``; it
 is only ever shown redacted. The lease (seconds a claim lasts without renewal) comes from
@@ -57,6 +60,7 @@ def ledger_url(args: argparse.Namespace) -> str | None:
 
 
 def is_shared(location: str | None) -> bool:
+    """A URL only a shared ledger can be (a file may be either: ``--import`` tells)."""
     return bool(location) and str(location).startswith(SHARED_SCHEMES)
 
 
@@ -169,7 +173,9 @@ def _report(
 def _required_url(args: argparse.Namespace) -> str:
     url = ledger_url(args)
     if url is None:
-        raise ConfigurationError(f"no ledger: pass --ledger postgresql://... or set {LEDGER_ENV}")
+        raise ConfigurationError(
+            f"no ledger: pass --ledger (postgresql://... or a file) or set {LEDGER_ENV}"
+        )
     return url
 
 
@@ -207,8 +213,6 @@ async def _counts(url: str, import_id: str) -> tuple[str, dict[str, int], int]:
 def status(args: argparse.Namespace, registry: Registry) -> int:
     """``debtkit status``: the import's debts per state (outcomes, pending, claimed)."""
     url = _required_url(args)
-    if not is_shared(url):
-        raise ConfigurationError("status reads a shared ledger: pass --ledger postgresql://...")
     provider, counts, total = asyncio.run(_counts(url, args.import_id))
     print(f"import {args.import_id} ({provider}): {total} debts")
     for state, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):

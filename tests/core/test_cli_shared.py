@@ -1,4 +1,5 @@
-"""``debtkit import/worker/status`` with a shared PostgreSQL ledger (``--ledger postgresql://``)."""
+"""``debtkit import/worker/status`` with a shared ledger (``--ledger postgresql://``, or a file
+with ``--import``)."""
 
 from __future__ import annotations
 
@@ -40,31 +41,31 @@ async def test_import_into_a_postgres_ledger_prints_the_import_id_it_made_and_cr
 
 
 async def test_worker_drains_a_started_import_and_exits_by_itself(
-    postgres_database: str, tmp_path: Path
+    shared_ledger_url: str, tmp_path: Path
 ) -> None:
     adapter = FakeAdapter()
     source = debts_file(tmp_path, 30, seed=6)
     account = Account("fake", account_key("fake", "fake:default", {"api_key": "k"}))
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         client = adapter.connect({"api_key": "k"})
         await start_import(client, ledger, read_debts(source), account=account, import_id="w1")
-    argv = ["worker", *FAKE, "--ledger", postgres_database, "--import", "w1", "--batch-size", "7"]
+    argv = ["worker", *FAKE, "--ledger", shared_ledger_url, "--import", "w1", "--batch-size", "7"]
     code = await asyncio.wait_for(cli(argv, adapter), timeout=120)
     assert code == 0
     assert len(adapter.provider.cases_by_ref) == 30
 
 
 async def test_status_counts_an_imports_debts_per_state(
-    postgres_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     adapter = FakeAdapter()
     source = debts_file(tmp_path, 5, seed=7)
     with source.open("a") as f:
         f.write('{"creditor_reference": "BROKEN"}\n')
-    argv = ["import", str(source), *FAKE, "--ledger", postgres_database, "--import", "s1"]
+    argv = ["import", str(source), *FAKE, "--ledger", shared_ledger_url, "--import", "s1"]
     assert await cli(argv, adapter) == 4  # one invalid row
     capsys.readouterr()
-    assert await cli(["status", "--ledger", postgres_database, "--import", "s1"], adapter) == 0
+    assert await cli(["status", "--ledger", shared_ledger_url, "--import", "s1"], adapter) == 0
     out = capsys.readouterr().out
     assert "import s1 (fake): 6 debts" in out
     assert "created: 5" in out
@@ -104,3 +105,27 @@ async def test_a_worker_without_a_ledger_is_told_where_to_give_one(
     code = await cli(["worker", *FAKE, "--import", "x"], FakeAdapter())
     assert code == 2
     assert "DEBTKIT_LEDGER" in capsys.readouterr().err
+
+
+async def test_importing_again_under_the_same_id_resumes_and_sends_nothing_twice(
+    shared_ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    adapter = FakeAdapter()
+    source = debts_file(tmp_path, 8, seed=9)
+    argv = ["import", str(source), *FAKE, "--ledger", shared_ledger_url, "--import", "r1"]
+    assert await cli(argv, adapter) == 0
+    first = dict(adapter.provider.cases_by_ref)
+    assert await cli(argv, adapter) == 0
+    assert adapter.provider.cases_by_ref == first
+    assert capsys.readouterr().out.count("fake: 8 debts: created 8") == 2
+
+
+async def test_the_ledger_url_can_come_from_the_environment(
+    postgres_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEBTKIT_LEDGER", postgres_database)
+    adapter = FakeAdapter()
+    source = debts_file(tmp_path, 4, seed=10)
+    assert await cli(["import", str(source), *FAKE, "--import", "env"], adapter) == 0
+    assert await cli(["status", "--import", "env"], adapter) == 0
+    assert len(adapter.provider.cases_by_ref) == 4

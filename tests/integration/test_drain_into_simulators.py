@@ -1,4 +1,4 @@
-"""Shared imports in PostgreSQL drained into the GetBill simulator, end to end on loopback."""
+"""Shared imports (PostgreSQL, SQLite) drained into the GetBill simulator, on loopback."""
 
 from __future__ import annotations
 
@@ -37,11 +37,11 @@ def held_references(simulator: Any) -> list[str]:
 
 
 async def test_a_started_import_drains_into_getbill_creating_each_debt_once(
-    getbill_simulator_factory: Any, postgres_database: str
+    getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
     simulator = await getbill_simulator_factory(time_scale=3600)
     debts = valid_debts(50, "DRAIN")
-    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
         info = await start_import(client, ledger, debts, account=account_of(simulator))
         results = [r async for r in drain(client, ledger, info.import_id, batch_size=20)]
         counts = await ledger.counts(info.import_id)
@@ -51,12 +51,31 @@ async def test_a_started_import_drains_into_getbill_creating_each_debt_once(
     assert counts == {"created": 50}
 
 
+async def test_two_workers_draining_one_import_settle_disjoint_debts(
+    getbill_simulator_factory: Any, shared_ledger_url: str
+) -> None:
+    simulator = await getbill_simulator_factory(time_scale=3600)
+    debts = valid_debts(200, "TWO")
+
+    async def worker(name: str) -> list[int]:
+        async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
+            stream = drain(client, ledger, "two", batch_size=20, concurrency=2, worker=name)
+            return [r.index async for r in stream if r.outcome is Outcome.CREATED]
+
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
+        await start_import(client, ledger, debts, account=account_of(simulator), import_id="two")
+    first, second = await asyncio.gather(worker("a"), worker("b"))
+    assert not set(first) & set(second)
+    assert sorted(first + second) == list(range(200))
+    assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
+
+
 async def test_debts_a_dead_worker_sent_are_looked_up_by_the_next_and_not_sent_again(
-    getbill_simulator_factory: Any, postgres_database: str
+    getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
     simulator = await getbill_simulator_factory(time_scale=3600)
     debts = valid_debts(30, "TAKEOVER")
-    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
         info = await start_import(client, ledger, debts, account=account_of(simulator))
         # A worker claims ten debts, marks them sending, sends them, and dies before it
         # records anything: its lease runs out.
@@ -72,11 +91,11 @@ async def test_debts_a_dead_worker_sent_are_looked_up_by_the_next_and_not_sent_a
 
 
 async def test_a_worker_waits_for_a_live_claim_and_finishes_it_once_its_lease_expires(
-    getbill_simulator_factory: Any, postgres_database: str
+    getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
     simulator = await getbill_simulator_factory(time_scale=3600)
     debts = valid_debts(20, "SURVIVOR")
-    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
         info = await start_import(client, ledger, debts, account=account_of(simulator))
         _, held = await ledger.claim(info.import_id, "dying", 5, 1.5)  # never renewed
         results = [r async for r in drain(client, ledger, info.import_id, batch_size=5, poll=0.2)]
@@ -88,11 +107,11 @@ async def test_a_worker_waits_for_a_live_claim_and_finishes_it_once_its_lease_ex
 
 
 async def test_a_reference_created_by_an_earlier_import_of_the_account_is_already_created(
-    getbill_simulator_factory: Any, postgres_database: str
+    getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
     simulator = await getbill_simulator_factory(time_scale=3600)
     debts = valid_debts(15, "AGAIN")
-    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
         account = account_of(simulator)
         first = await start_import(client, ledger, debts, account=account, import_id="first")
         [r async for r in drain(client, ledger, first.import_id)]
@@ -104,12 +123,12 @@ async def test_a_reference_created_by_an_earlier_import_of_the_account_is_alread
 
 
 async def test_the_same_references_on_two_accounts_are_created_on_each(
-    getbill_simulator_factory: Any, postgres_database: str
+    getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
     one = await getbill_simulator_factory(time_scale=3600)
     two = await getbill_simulator_factory(time_scale=3600)
     debts = valid_debts(10, "SHARED")
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         for simulator, import_id in ((one, "one"), (two, "two")):
             async with simulator.connect() as client:
                 await start_import(
@@ -135,13 +154,13 @@ async def _worker(simulator: Any, ledger_url: str, import_id: str) -> asyncio.su
 
 
 async def test_a_worker_killed_mid_import_leaves_the_rest_to_another_with_no_duplicate(
-    getbill_simulator_factory: Any, postgres_database: str
+    getbill_simulator_factory: Any, shared_ledger_url: str
 ) -> None:
     simulator = await getbill_simulator_factory(faults=Faults(latency=0.1, seed=4))
     debts = valid_debts(300, "SIGKILL")
-    async with simulator.connect() as client, open_ledger(postgres_database) as ledger:
+    async with simulator.connect() as client, open_ledger(shared_ledger_url) as ledger:
         await start_import(client, ledger, debts, account=account_of(simulator), import_id="k")
-    first = await _worker(simulator, postgres_database, "k")
+    first = await _worker(simulator, shared_ledger_url, "k")
     for _ in range(2400):  # until it is well under way: at most 2 min on a loaded machine
         if len(simulator.state.debts) >= 60:
             break
@@ -151,9 +170,9 @@ async def test_a_worker_killed_mid_import_leaves_the_rest_to_another_with_no_dup
     await first.wait()
     assert 0 < len(simulator.state.debts) < 300
 
-    second = await _worker(simulator, postgres_database, "k")
+    second = await _worker(simulator, shared_ledger_url, "k")
     assert await asyncio.wait_for(second.wait(), timeout=300) == 0
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         counts = await ledger.counts("k")
     assert sorted(held_references(simulator)) == sorted(d.creditor_reference for d in debts)
     assert set(counts) <= {"created", "already_created"}

@@ -1,18 +1,21 @@
-"""The PostgreSQL shared ledger on a real server: schema, claims, leases, fencing, accounts."""
+"""The shared ledgers (PostgreSQL on a real server, and SQLite): schema, claims, leases,
+fencing, accounts; then what is PostgreSQL's or SQLite's own."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 
-from debtkit.bulk import Account, LoadedDebt, SentState, Settlement, open_ledger
+from debtkit.bulk import Account, LoadedDebt, SentState, Settlement, SharedLedger, open_ledger
+from debtkit.bulk.ledger import Ledger
 from debtkit.bulk.pg_migrations import LATEST_VERSION
 from debtkit.bulk.postgres_ledger import PostgresLedger
-from debtkit.errors import ConfigurationError, LedgerError
+from debtkit.errors import ConfigurationError, LedgerDamagedError, LedgerError
 from tests import postgres_server
 
 ACCOUNT = Account("getbill", "https://api.example/v1#fingerprint-a")
@@ -40,12 +43,11 @@ async def test_migrations_run_once_when_many_ledgers_open_at_once(postgres_datab
     assert [row["version"] for row in versions] == list(range(1, LATEST_VERSION + 1))
 
 
-async def test_two_workers_claiming_at_once_get_disjoint_debts(postgres_database: str) -> None:
-    async with open_ledger(postgres_database) as first, open_ledger(postgres_database) as second:
+async def test_two_workers_claiming_at_once_get_disjoint_debts(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as first, open_ledger(shared_ledger_url) as second:
         await first.start_import("i", ACCOUNT, entries(200))
 
-        async def claim_all(ledger: object, name: str) -> list[int]:
-            assert isinstance(ledger, PostgresLedger)
+        async def claim_all(ledger: SharedLedger, name: str) -> list[int]:
             got: list[int] = []
             while True:
                 _, claims = await ledger.claim("i", name, 7, 60)
@@ -59,9 +61,9 @@ async def test_two_workers_claiming_at_once_get_disjoint_debts(postgres_database
 
 
 async def test_an_expired_claim_is_claimed_again_and_a_live_one_is_not(
-    postgres_database: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(3))
         _, dead = await ledger.claim("i", "dead", 3, 0.2)
         _, none_yet = await ledger.claim("i", "live", 3, 60)
@@ -73,9 +75,9 @@ async def test_an_expired_claim_is_claimed_again_and_a_live_one_is_not(
 
 
 async def test_a_stale_worker_cannot_overwrite_the_outcome_of_the_one_that_took_over(
-    postgres_database: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(2))
         stale_token, stale = await ledger.claim("i", "stale", 2, 0.2)
         await asyncio.sleep(0.5)
@@ -83,9 +85,9 @@ async def test_a_stale_worker_cannot_overwrite_the_outcome_of_the_one_that_took_
         assert await ledger.mark_sending("i", token, claims) == {0, 1}
         assert await ledger.mark_sending("i", stale_token, stale) == set()
         created = [Settlement(c.position, "created", SentState.CREATED, "p") for c in claims]
-        assert await ledger.settle("i", token, created) == 2
+        assert await ledger.settle("i", token, created) == {0, 1}
         rejected = [Settlement(c.position, "rejected", SentState.REJECTED) for c in stale]
-        assert await ledger.settle("i", stale_token, rejected) == 0
+        assert await ledger.settle("i", stale_token, rejected) == set()
         assert await ledger.counts("i") == {"created": 2}
         # the account still knows both references as created, not rejected
         await ledger.start_import("again", ACCOUNT, entries(2))
@@ -94,9 +96,9 @@ async def test_a_stale_worker_cannot_overwrite_the_outcome_of_the_one_that_took_
 
 
 async def test_a_reference_marked_sending_by_another_worker_since_the_claim_is_not_sent(
-    postgres_database: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("one", ACCOUNT, entries(1))
         await ledger.start_import("two", ACCOUNT, entries(1))
         token_one, one = await ledger.claim("one", "a", 1, 60)
@@ -111,9 +113,9 @@ async def test_a_reference_marked_sending_by_another_worker_since_the_claim_is_n
 
 
 async def test_the_same_reference_under_two_accounts_is_two_independent_debts(
-    postgres_database: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("a", ACCOUNT, entries(2))
         token, claims = await ledger.claim("a", "w", 2, 60)
         await ledger.mark_sending("a", token, claims)
@@ -126,8 +128,8 @@ async def test_the_same_reference_under_two_accounts_is_two_independent_debts(
     assert allowed == {0, 1}
 
 
-async def test_status_counts_pending_claimed_and_final_debts(postgres_database: str) -> None:
-    async with open_ledger(postgres_database) as ledger:
+async def test_status_counts_pending_claimed_and_final_debts(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(5))
         token, _ = await ledger.claim("i", "w", 3, 60)
         await ledger.settle("i", token, [Settlement(0, "rejected", SentState.REJECTED)])
@@ -136,9 +138,9 @@ async def test_status_counts_pending_claimed_and_final_debts(postgres_database: 
 
 
 async def test_resuming_an_import_sends_again_what_did_not_end_created(
-    postgres_database: str,
+    shared_ledger_url: str,
 ) -> None:
-    async with open_ledger(postgres_database) as ledger:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(2))
         token, _ = await ledger.claim("i", "w", 2, 60)
         await ledger.settle(
@@ -155,15 +157,15 @@ async def test_resuming_an_import_sends_again_what_did_not_end_created(
     assert counts == {"created": 1, "pending": 1}
 
 
-async def test_resuming_an_import_with_another_account_is_refused(postgres_database: str) -> None:
-    async with open_ledger(postgres_database) as ledger:
+async def test_resuming_an_import_with_another_account_is_refused(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         await ledger.start_import("i", ACCOUNT, entries(1))
         with pytest.raises(ConfigurationError, match="another provider account"):
             await ledger.start_import("i", OTHER_ACCOUNT, entries(1))
 
 
-async def test_an_unknown_import_is_a_ledger_error(postgres_database: str) -> None:
-    async with open_ledger(postgres_database) as ledger:
+async def test_an_unknown_import_is_a_ledger_error(shared_ledger_url: str) -> None:
+    async with open_ledger(shared_ledger_url) as ledger:
         with pytest.raises(LedgerError, match="no import 'nope'"):
             await ledger.counts("nope")
 
@@ -201,6 +203,27 @@ async def test_the_password_appears_in_no_repr_and_no_log_line(
     assert postgres_server.PASSWORD not in caplog.text
 
 
-def test_a_file_path_is_not_a_shared_ledger() -> None:
-    with pytest.raises(ConfigurationError, match="postgresql://"):
-        open_ledger("imports/ledger.sqlite")
+def test_a_url_of_another_database_is_refused_without_its_password() -> None:
+    with pytest.raises(ConfigurationError, match="postgresql://") as raised:
+        open_ledger("mysql://user:hunter2@db/app")
+    assert "hunter2" not in str(raised.value)
+
+
+async def test_a_bulk_import_journal_is_not_taken_for_a_shared_ledger(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "journal.sqlite"):
+        pass
+    with pytest.raises(LedgerDamagedError, match="not a shared debtkit ledger"):
+        async with open_ledger(str(tmp_path / "journal.sqlite")):
+            pass
+
+
+async def test_sqlite_ledgers_opened_at_once_on_one_new_file_all_work(tmp_path: Path) -> None:
+    path = str(tmp_path / "new.sqlite")
+    ledgers = [open_ledger(path) for _ in range(5)]
+    await asyncio.gather(*(ledger.__aenter__() for ledger in ledgers))
+    try:
+        await ledgers[0].start_import("i", ACCOUNT, entries(3))
+        assert await ledgers[4].counts("i") == {"pending": 3}
+    finally:
+        for ledger in ledgers:
+            await ledger.__aexit__(None, None, None)
