@@ -10,7 +10,7 @@ import asyncpg
 
 from debtkit.bulk import Account
 from debtkit.bulk.postgres_ledger import PostgresLedger
-from tests.core.test_postgres_ledger import entries
+from tests.core.test_shared_ledgers import entries
 
 ACCOUNT = Account("getbill", "https://api.example/v1#fingerprint-a")
 LOCK = "SELECT 1 FROM debtkit_import_debts WHERE import_id = 'i' AND position = $1 FOR UPDATE"
