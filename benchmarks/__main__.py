@@ -7,7 +7,9 @@ import importlib
 
 from benchmarks.report import table
 
-ALL = ("budget", "throughput", "overhead", "validation", "memory", "peer", "sync", "ledger")
+ALL = (
+    "budget", "throughput", "overhead", "validation", "memory", "peer", "sync", "ledger", "fleet",
+)
 
 
 def main() -> None:

@@ -16,8 +16,10 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs_to_completion(script: Path, request: pytest.FixtureRequest) -> None:
     env = dict(os.environ)
-    if "redis" in script.stem:
+    if "redis" in script.stem or "arq" in script.stem:
         env["REDIS_URL"] = request.getfixturevalue("redis_url")
+    if "arq" in script.stem:  # drains a shared import: a PostgreSQL ledger
+        env["LEDGER_URL"] = request.getfixturevalue("postgres_database")
     command = [sys.executable, str(script)]
     if script.stem.startswith("test_"):  # a user's test file: run it the way they would
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)]

@@ -62,6 +62,9 @@ def _problems_json(problems: Sequence[Problem]) -> str | None:
     return json.dumps([[p.path, p.code, p.message] for p in problems])
 
 
+_DEADLOCK_ATTEMPTS = 5
+
+
 class PostgresLedger:
     """A shared ledger in one PostgreSQL database; many imports, accounts and workers.
 
@@ -136,9 +139,22 @@ class PostgresLedger:
                 yield connection
 
     async def _fetch(self, doing: str, query: str, *args: object) -> list[asyncpg.Record]:
-        async with self._connection(doing) as connection:
-            self.operations += 1
-            return list(await connection.fetch(query, *args))
+        """One statement (its own transaction). A statement PostgreSQL picks as a deadlock's
+        victim was rolled back whole, so it runs again: a worker's lease renewal and the
+        settling of the same claim update the same rows, in no agreed order."""
+        import asyncpg
+
+        attempt = 1
+        while True:
+            async with self._connection(doing) as connection:
+                self.operations += 1
+                try:
+                    return list(await connection.fetch(query, *args))
+                except asyncpg.DeadlockDetectedError:
+                    if attempt >= _DEADLOCK_ATTEMPTS:
+                        raise
+            await asyncio.sleep(0.01 * attempt)
+            attempt += 1
 
     async def start_import(
         self, import_id: str, account: Account, entries: AsyncIterable[LoadedDebt]

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 
 from debtkit._version import __version__
-from debtkit.cli import attach, commands, listen, provider_commands, reading, shared
+from debtkit.cli import attach, commands, listen, provider_commands, reading, shared, shared_budget
 from debtkit.cli import sync as sync_command
 from debtkit.cli.preflight import MODES as PREFLIGHT_MODES
 from debtkit.errors import DebtkitError
@@ -76,6 +76,7 @@ def _sending(command: argparse.ArgumentParser) -> None:
         default=1.0,
         help="the simulator's time scale, if importing into one",
     )
+    shared_budget.add_argument(command)
     _connection(command)
 
 

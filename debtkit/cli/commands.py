@@ -24,6 +24,7 @@ from debtkit.cli.plan import apply_options, provider_options, rate_overrides
 from debtkit.cli.preflight import preflight
 from debtkit.cli.probe import close, fatal_result, probe
 from debtkit.cli.reading import read_options
+from debtkit.cli.shared_budget import budget_url, check_reachable, run_shared, shared_gate
 from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
@@ -96,12 +97,20 @@ def sending_options(adapter: Adapter, args: argparse.Namespace) -> dict[str, Any
     return options
 
 
+def probe_sending(adapter: Adapter, options: Mapping[str, Any], budget: str | None) -> None:
+    """Before anything is sent: the shared budget's Redis answers (``--budget``), and one read
+    shows the credentials and URL work; else `ConfigurationError` (exit 2), nothing sent."""
+    if budget is not None:
+        asyncio.run(check_reachable(budget))
+    asyncio.run(run_shared(budget, adapter, options, lambda shared: probe(adapter, shared)))
+
+
 def worker(args: argparse.Namespace, registry: Registry) -> int:
     """Join an import in a shared ledger (`debtkit.cli.shared.worker`), after checking the
-    credentials and URL with one read, as `import` does."""
+    credentials, URL and shared budget, as `import` does."""
     adapter = registry.get(args.provider)
     options = sending_options(adapter, args)
-    asyncio.run(probe(adapter, options))
+    probe_sending(adapter, options, budget_url(args))
     return shared.worker(args, registry, options)
 
 
@@ -165,10 +174,11 @@ async def run_import(
     encoding: str | None = None,
     rows: Iterator[Row] | None = None,
     reading: Mapping[str, Any] | None = None,
+    budget: str | None = None,
 ) -> Summary:
     """Import the rows, writing each result; stops at the first result that shows no other
     debt can be created (wrong credentials, a refused one, no create endpoint): then
-    `Summary.stopped` holds the message."""
+    `Summary.stopped` holds the message. `budget`: the Redis URL of a shared rate budget."""
     summary = Summary()
     how = dict(reading or {"encoding": encoding})  # `read_options`: file format and cells
     total = count_rows(
@@ -176,7 +186,10 @@ async def run_import(
     )
     if rows is None:
         rows = read_debts(path, column_map, **how)
-    async with adapter.connect(**connect_options) as client:
+    async with (
+        shared_gate(adapter, connect_options, budget) as shared,
+        adapter.connect(**shared) as client,
+    ):
         per_request = batch_size if isinstance(client, BatchCreator) else 1
         display = ProgressDisplay(
             adapter.name, total, budget=budget_of(client), per_request=per_request
@@ -215,10 +228,15 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
             args.relax = args.relax or []
             return validate(args, registry)
         options = sending_options(adapter, args)
-        asyncio.run(probe(adapter, options))  # wrong credentials or URL: exit 2, nothing sent
+        budget = budget_url(args)
+        probe_sending(adapter, options, budget)  # wrong credentials, URL or budget: exit 2
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
             rows = import_rows(args, adapter, path, column_map, how)
-            asyncio.run(preflight(adapter, options, rows, args.preflight))
+            asyncio.run(
+                run_shared(
+                    budget, adapter, options, lambda o: preflight(adapter, o, rows, args.preflight)
+                )
+            )
         if args.relax:
             options["relax"] = args.relax
         results_path = Path(args.results or f"{path}.{adapter.name}.results.jsonl")
@@ -253,6 +271,7 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
                     encoding=args.encoding,
                     reading=how,
                     rows=import_rows(args, adapter, path, column_map, how),
+                    budget=budget,
                 )
             )
     where = {"results": str(results_path), "ledger": str(ledger_path)}

@@ -30,6 +30,7 @@ from debtkit.bulk.sqlite_migrations import is_shared_ledger_file
 from debtkit.bulk.sqlite_shared import SQLITE_SCHEME, refuse_lost, sqlite_path
 from debtkit.cli.output import EXIT_USAGE, ResultsFile, Summary
 from debtkit.cli.probe import close, fatal_result
+from debtkit.cli.shared_budget import budget_url, shared_gate
 from debtkit.errors import ConfigurationError
 from debtkit.files import Row
 from debtkit.plugin import Adapter, ProviderClient
@@ -157,7 +158,11 @@ async def _import(
     url: str,
     results: ResultsFile,
 ) -> tuple[str, Summary]:
-    async with adapter.connect(**options) as client, _open(url, create=True) as ledger:
+    async with (
+        shared_gate(adapter, options, budget_url(args)) as sending,
+        adapter.connect(**sending) as client,
+        _open(url, create=True) as ledger,
+    ):
         account = _account(adapter, client, options)
         info = await start_import(client, ledger, rows, account=account, import_id=args.import_id)
         if args.import_id is None:
@@ -212,7 +217,11 @@ async def _work(
     adapter: Adapter, options: Mapping[str, Any], args: argparse.Namespace, url: str
 ) -> Summary:
     results = ResultsFile(Path(args.results)) if args.results else None
-    async with adapter.connect(**options) as client, _open(url, create=False) as ledger:
+    async with (
+        shared_gate(adapter, options, budget_url(args)) as sending,
+        adapter.connect(**sending) as client,
+        _open(url, create=False) as ledger,
+    ):
         account = _account(adapter, client, options)
         if results is None:
             return await _drain(adapter, client, ledger, args.import_id, account, args, None)
