@@ -7,7 +7,7 @@ import importlib
 
 from benchmarks.report import table
 
-ALL = ("budget", "throughput", "overhead", "validation", "memory", "peer", "sync")
+ALL = ("budget", "throughput", "overhead", "validation", "memory", "import_cpu", "peer", "sync")
 
 
 def main() -> None:
