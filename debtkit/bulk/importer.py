@@ -42,7 +42,7 @@ from collections.abc import (
 )
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -61,11 +61,13 @@ from debtkit.exactly_once import is_ambiguous, was_sent
 from debtkit.files import Row
 from debtkit.model import Case, Debt
 from debtkit.plugin import ItemResult, ProviderClient
+from debtkit.validation import CheckedDebt
 
 __all__ = [
     "BatchCreator",
     "BulkFinder",
     "BulkResult",
+    "CheckedDebtCreator",
     "Outcome",
     "Progress",
     "ReferenceCheckingCreator",
@@ -128,6 +130,15 @@ class BulkFinder(Protocol):
 
 
 @runtime_checkable
+class CheckedDebtCreator(Protocol):
+    """A client whose `create` (and `create_batch`) take the `CheckedDebt` its own `check`
+    returned without checking it again, and check anything else as before. Such a client is
+    handed the debts as admitted, so each debt is validated once per import."""
+
+    accepts_checked: bool
+
+
+@runtime_checkable
 class ReferenceCheckingCreator(Protocol):
     """A client whose `create` looks the reference up before sending (GetBill, which does not
     deduplicate), and skips that read with ``check_existing=False``."""
@@ -140,10 +151,14 @@ class ReferenceCheckingCreator(Protocol):
 @attrs.frozen
 class _Item:
     index: int
-    debt: Debt
+    checked: CheckedDebt  # as admitted: valid, normalised, stamped by the client's validator
     digest: str
     look_up_first: bool  # an earlier run may have created it
     sent_at: float = 0.0  # when that earlier run marked it in flight (epoch seconds)
+
+    @property
+    def debt(self) -> Debt:
+        return self.checked.debt
 
     @property
     def ref(self) -> str:
@@ -166,6 +181,11 @@ class _Run:
         self.ledger = ledger
         self.provider = client.provider
         self.run_id = uuid.uuid4().hex
+        # What `create`/`create_batch` are handed: the admitted `CheckedDebt` where the client
+        # takes it (not validated twice), else the normalised debt (validated again there).
+        self.takes_checked = (
+            isinstance(client, CheckedDebtCreator) and client.accepts_checked is True
+        )
 
     def admit(self, index: int, entry: Debt | Row) -> BulkResult | _Item:
         """Validate and consult the ledger: a final result, or an item to send."""
@@ -198,7 +218,7 @@ class _Run:
             return BulkResult(index, ref, Outcome.INVALID, problems=checked.problems)
         if previous is not None and previous.state in _IN_FLIGHT:
             self.ledger.claim(self.provider, ref, self.run_id)  # keep the in-flight state
-            return _Item(index, checked.debt, digest, True, previous.updated_at)
+            return _Item(index, checked, digest, True, previous.updated_at)
         self.ledger.record(
             self.provider, [(ref, digest, LedgerState.QUEUED, None, None)], self.run_id
         )
@@ -206,7 +226,7 @@ class _Run:
         # seen looked up (new, queued, or refused locally before any lookup): look it up
         # first, over the provider's whole history (sent_at 0).
         unseen = previous is None or previous.state in (LedgerState.QUEUED, LedgerState.INVALID)
-        return _Item(index, checked.debt, digest, unseen and self.ledger.rebuilt_after_loss)
+        return _Item(index, checked, digest, unseen and self.ledger.rebuilt_after_loss)
 
     async def send(self, items: list[_Item]) -> list[BulkResult]:
         settled: list[_Settled] = []
@@ -255,7 +275,7 @@ class _Run:
     async def _send_batch(self, items: list[_Item]) -> list[_Settled]:
         assert isinstance(self.client, BatchCreator)
         try:
-            results = await self.client.create_batch([item.debt for item in items])
+            results = await self.client.create_batch([self._given(item) for item in items])
         except DebtkitError as exc:
             logger.warning("%s: batch of %d failed: %s", self.provider, len(items), exc)
             if not is_ambiguous(exc) and not isinstance(exc, AmbiguousWriteError):
@@ -273,14 +293,18 @@ class _Run:
                 settled.append(self._settle(item, result.case, result.error))
         return settled
 
-    async def _create(self, debt: Debt) -> Case:
+    def _given(self, item: _Item) -> Debt:
+        # A `CheckedDebtCreator` takes the CheckedDebt where its signature says Debt.
+        return cast(Debt, item.checked) if self.takes_checked else item.debt
+
+    async def _create(self, item: _Item) -> Case:
         if isinstance(self.client, ReferenceCheckingCreator):  # the ledger stands in for it
-            return await self.client.create(debt, check_existing=False)
-        return await self.client.create(debt)
+            return await self.client.create(self._given(item), check_existing=False)
+        return await self.client.create(self._given(item))
 
     async def _send_one(self, item: _Item) -> _Settled:
         try:
-            return self._settle(item, await self._create(item.debt), None)
+            return self._settle(item, await self._create(item), None)
         except DuplicateError as exc:
             # It exists already (an earlier import without this ledger): adopt it if found.
             if isinstance(exc.existing, Case):
