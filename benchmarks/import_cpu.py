@@ -54,7 +54,9 @@ def _peak_kib() -> int:
     return 0
 
 
-async def _import(count: int, folder: Path, profile: Path | None) -> Measured:
+async def _import(
+    count: int, folder: Path, profile: Path | None, extra: tuple[str, ...]
+) -> Measured:
     source = folder / f"debts-{count}.csv"
     await asyncio.to_thread(write_csv, source, count)
     async with out_of_process("getbill", time_scale=TIME_SCALE, unlimited=True) as served:
@@ -63,7 +65,7 @@ async def _import(count: int, folder: Path, profile: Path | None) -> Measured:
         command = [
             sys.executable, "-m", "benchmarks.import_cpu", *wrapper, "import", str(source),
             "--provider", "getbill", "--base-url", served.base_url,
-            "--time-scale", str(TIME_SCALE), *credentials,
+            "--time-scale", str(TIME_SCALE), *credentials, *extra,
         ]  # fmt: skip
         done = await asyncio.to_thread(
             subprocess.run, command, capture_output=True, text=True, check=False
@@ -76,9 +78,10 @@ async def _import(count: int, folder: Path, profile: Path | None) -> Measured:
     return Measured(count, report["cpu_s"], report["peak_mb"], report["exit"])
 
 
-def measure(count: int, profile: Path | None = None) -> Measured:
+def measure(count: int, profile: Path | None = None, extra: tuple[str, ...] = ()) -> Measured:
+    """`extra`: more `debtkit import` flags (``--preflight off`` isolates the pre-pass)."""
     with tempfile.TemporaryDirectory() as folder:
-        return asyncio.run(_import(count, Path(folder), profile))
+        return asyncio.run(_import(count, Path(folder), profile, extra))
 
 
 def run(quick: bool = False) -> list[Figure]:
