@@ -384,7 +384,10 @@ async def bulk_import(
             raise ConfigurationError("ledger_lost applies when opening: pass it to Ledger()")
         run = _Run(client, ledger)
         size = batch_size if isinstance(client, BatchCreator) else 1
-        work: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=concurrency * 2)
+        # Admitted work waiting for a sender: a few single debts per sender, but only two
+        # whole batches (a batch of 1,000 debts weighs megabytes; the senders hold theirs).
+        waiting = concurrency * 2 if size == 1 else 2
+        work: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=waiting)
         settled: asyncio.Queue[tuple[int, list[BulkResult]] | BaseException | None] = asyncio.Queue(
             maxsize=concurrency * 4
         )
