@@ -14,7 +14,7 @@ structured once before the import, not once per hook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from debtkit.cli.prepass import SharedPass
@@ -28,8 +28,13 @@ __all__ = ["MODES", "preflight"]
 MODES = ("warn", "refuse", "off")
 
 
-def _no_cost(debts: Iterator[Debt]) -> list[str]:
-    return []
+async def _findings(
+    adapter: Adapter, options: Mapping[str, Any], debts: Iterable[Debt]
+) -> list[Any] | None:
+    """The client's findings on `debts`, or None if it has no preflight (nothing is read)."""
+    async with adapter.connect(**options) as client:
+        check = getattr(client, "preflight", None)
+        return None if check is None else list(await check(debts))
 
 
 async def preflight(
@@ -43,11 +48,13 @@ async def preflight(
     """Print the cost lines and every finding; with ``refuse``, raise `ConfigurationError` if
     there is any finding."""
     debts = (row.debt for row in rows if row.debt is not None)
-    with SharedPass(debts, cost or _no_cost) as shared:
-        async with adapter.connect(**options) as client:
-            check = getattr(client, "preflight", None)
-            findings = None if check is None else list(await check(shared))
-        lines = shared.finish()
+    lines: list[str] = []
+    if cost is None:
+        findings = await _findings(adapter, options, debts)
+    else:
+        with SharedPass(debts, cost) as shared:
+            findings = await _findings(adapter, options, shared)
+            lines = shared.finish()
     for line in lines:
         print(line)
     if findings is None:

@@ -69,21 +69,40 @@ class EstimatingAdapter(FakeAdapter):
         return [f"estimate of {sum(1 for _ in debts)} debts"]
 
 
+def count_readings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows read by each reading of the input, for every reading that read any."""
+    readings: list[int] = []
+    read_debts = commands.read_debts
+
+    def counting(*args: object, **kwargs: object) -> Iterator[object]:
+        readings.append(0)
+        slot = len(readings) - 1
+        for row in read_debts(*args, **kwargs):  # type: ignore[arg-type]
+            readings[slot] += 1
+            yield row
+
+    monkeypatch.setattr(commands, "read_debts", counting)
+    return readings
+
+
 def test_an_import_reads_its_rows_once_for_estimate_and_preflight(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    readings: list[object] = []
-    read_debts = commands.read_debts
-
-    def counting(*args: object, **kwargs: object) -> object:
-        readings.append(args)
-        return read_debts(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(commands, "read_debts", counting)
+    readings = count_readings(monkeypatch)
     source = debts_file(tmp_path, 7, seed=3)
     flags = ["--provider", "fake", "--credential", "api_key=k"]
     assert main(["import", str(source), *flags], registry_of(EstimatingAdapter())) == 0
     out = capsys.readouterr().out
     assert "estimate of 7 debts" in out
     assert "preflight saw 7 debts" in out
-    assert len(readings) == 2  # the pre-import reading, and the import's own
+    assert [n for n in readings if n] == [7, 7]  # the pre-import reading, the import's own
+
+
+def test_an_import_without_estimate_or_preflight_reads_its_rows_only_to_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings = count_readings(monkeypatch)
+    source = debts_file(tmp_path, 7, seed=3)
+    flags = ["--provider", "fake", "--credential", "api_key=k"]
+    assert main(["import", str(source), *flags], registry_of(FakeAdapter())) == 0
+    assert [n for n in readings if n] == [7]  # the import's own only
