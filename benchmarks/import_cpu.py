@@ -9,8 +9,11 @@ carry none of the server's CPU. The CLI runs in a fresh process
 see `benchmarks.memory` for why not ``ru_maxrss``). ``cli --profile FILE ...`` also writes a
 cProfile of the import to FILE (``python -m pstats FILE``).
 
-``python -m benchmarks.import_cpu [ROWS ...]`` measures the given sizes and prints one line
-each, for runs outside the benchmark table (1,000,000 rows takes a while).
+``python -m benchmarks.import_cpu [ROWS ...] [-- FLAGS]`` measures the given sizes (with more
+`debtkit import` flags) and prints one line each, for runs outside the benchmark table
+(1,000,000 rows takes a while). On a machine too busy for the single-threaded simulator to
+answer eight batches of 1,000 within the 30 s read timeout, ``-- --concurrency 2`` keeps the
+import from turning ambiguous batches into lookups, which measure the simulator instead.
 """
 
 from __future__ import annotations
@@ -120,8 +123,9 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["cli"]:
         _cli(sys.argv[2:])
     else:
-        for rows in sys.argv[1:] or ["200000"]:
-            m = measure(int(rows))
+        sizes, _, flags = " ".join(sys.argv[1:]).partition("--")
+        for rows in sizes.split() or ["200000"]:
+            m = measure(int(rows), extra=tuple(flags.split()))
             print(
                 f"{m.rows:,} rows: {m.ms_per_debt:.3f} ms CPU per debt "
                 f"({m.cpu_s:.1f} s), peak RSS {m.peak_mb:.1f} MB",
