@@ -203,7 +203,7 @@ def _fits_mapping_of_mappings(value: object) -> bool:
 
 
 _SIMPLE_FITS: Mapping[object, _Fits] = {
-    str: lambda value: isinstance(value, str) and _is_text(value),
+    str: lambda value: isinstance(value, str) and (value.isascii() or _is_text(value)),
     Decimal: lambda value: isinstance(value, Decimal),  # a float is no Decimal
     dt.date: lambda value: isinstance(value, dt.date) and not isinstance(value, dt.datetime),
     dt.datetime: lambda value: isinstance(value, dt.datetime),
@@ -219,7 +219,12 @@ def _fits_attrs(cls: type) -> _Fits:
     ]
 
     def fits(value: object) -> bool:
-        return isinstance(value, cls) and all(fit(getattr(value, name)) for name, fit in fields)
+        if not isinstance(value, cls):
+            return False
+        for name, fit in fields:  # noqa: SIM110 - a loop costs less than all(generator)
+            if not fit(getattr(value, name)):
+                return False
+        return True
 
     return fits
 
