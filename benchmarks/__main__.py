@@ -8,7 +8,16 @@ import importlib
 from benchmarks.report import table
 
 ALL = (
-    "budget", "throughput", "overhead", "validation", "memory", "peer", "sync", "ledger", "fleet",
+    "budget",
+    "throughput",
+    "overhead",
+    "validation",
+    "memory",
+    "import_cpu",
+    "peer",
+    "sync",
+    "ledger",
+    "fleet",
 )
 
 

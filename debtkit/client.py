@@ -38,11 +38,14 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.transport.base_url!r})"
 
-    def check(self, debt: Debt) -> CheckedDebt:
+    def check(self, debt: Debt | CheckedDebt) -> CheckedDebt:
         return self.validator.check(debt)
 
-    def validated(self, debt: Debt) -> Debt:
-        """The normalised debt, or `ValidationError` with every problem; no request is made."""
+    def validated(self, debt: Debt | CheckedDebt) -> Debt:
+        """The normalised debt, or `ValidationError` with every problem; no request is made.
+
+        A `CheckedDebt` that this client's `check` returned is not checked again (bulk imports
+        check each debt once, on admission); anything else is."""
         return self.validator.validate(debt)
 
     async def aclose(self) -> None:

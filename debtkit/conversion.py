@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -184,19 +185,42 @@ def structure(data: object, cls: type[T]) -> T:
 
 def _unknown_fields(data: object, cls: Any, path: str) -> list[Problem]:
     """Keys of `data` that no attrs field of `cls` (recursively) accepts."""
-    if not (isinstance(data, Mapping) and isinstance(cls, type) and attrs.has(cls)):
+    if not isinstance(data, Mapping):
         return []
-    fields = {f.name: f for f in attrs.fields(attrs.resolve_types(cls))}
+    table = _field_table(cls)
+    if table is None:
+        return []
+    names, nested = table
     problems = [
         Problem(_join(path, str(key)), "unknown_field", "is not a known field")
         for key in data
-        if key not in fields
+        if key not in names
     ]
-    for name, field in fields.items():
+    for name, candidates in nested:
         if name in data:
-            for candidate in getattr(field.type, "__args__", None) or (field.type,):
+            for candidate in candidates:
                 problems.extend(_unknown_fields(data[name], candidate, _join(path, name)))
     return problems
+
+
+# (field names, (field name, attrs classes it may hold)...) of an attrs class, or None.
+_FieldTable = tuple[frozenset[str], tuple[tuple[str, tuple[type, ...]], ...]]
+
+
+@functools.lru_cache(maxsize=256)
+def _field_table(cls: Any) -> _FieldTable | None:
+    """What `_unknown_fields` needs of `cls`, derived once per class: a bulk import structures
+    every row, and resolving the annotations per row cost more than the structuring itself."""
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return None
+    fields = attrs.fields(attrs.resolve_types(cls))
+    nested = []
+    for field in fields:
+        candidates = getattr(field.type, "__args__", None) or (field.type,)
+        found = tuple(c for c in candidates if isinstance(c, type) and attrs.has(c))
+        if found:
+            nested.append((field.name, found))
+    return frozenset(f.name for f in fields), tuple(nested)
 
 
 def _join(path: str, part: str | int) -> str:

@@ -30,7 +30,7 @@ from debtkit.exactly_once import is_ambiguous
 from debtkit.model import Case, CaseStatus, Debt
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, Transport, path_segment
-from debtkit.validation import PolicyRule
+from debtkit.validation import CheckedDebt, PolicyRule
 from debtkit_debitura import (
     account,
     case_detail,
@@ -112,9 +112,11 @@ class DebituraClient(BaseClient):
 
     # -- writes ------------------------------------------------------------------------------
 
+    accepts_checked = True  # create takes what `check` returned without checking it again
+
     async def create(
         self,
-        debt: Debt,
+        debt: Debt | CheckedDebt,
         *,
         idempotency_key: str | None = None,
         allow_pending_contracts: bool | None = None,
@@ -132,6 +134,9 @@ class DebituraClient(BaseClient):
         Debitura refuses a second case under one creditor reference; that refusal is raised as
         `DuplicateError` with ``reference`` and, read with one lookup, ``existing`` (None if
         that lookup failed): the same error GetBill's client raises for a reference it holds.
+
+        `debt` may be the `CheckedDebt` this client's `check` returned: it is then not checked
+        again (any other debt, or a `CheckedDebt` from elsewhere, is).
         """
         key = _idempotency_key(idempotency_key)
         normalised = self.validated(debt)

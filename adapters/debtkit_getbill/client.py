@@ -40,6 +40,7 @@ from debtkit.events.sync import ChangeFeed
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
+from debtkit.validation import CheckedDebt
 from debtkit_getbill.company import Company
 from debtkit_getbill.creditors import Creditors
 from debtkit_getbill.credits import CreditEstimate, estimate_credits
@@ -242,7 +243,9 @@ class GetBillClient(BaseClient):
                     break
         return found
 
-    async def create(self, debt: Debt, *, check_existing: bool = True) -> Case:
+    accepts_checked = True  # create and create_batch take what `check` returned (see there)
+
+    async def create(self, debt: Debt | CheckedDebt, *, check_existing: bool = True) -> Case:
         """Create one debt exactly once; `ValidationError` with every problem, and no
         request, if invalid.
 
@@ -260,10 +263,13 @@ class GetBillClient(BaseClient):
         2xx that cannot be read) the debt is looked up by its reference and only re-sent when
         truly absent (`debtkit.exactly_once`); `AmbiguousWriteError` when the lookup cannot
         tell.
+
+        `debt` may be the `CheckedDebt` this client's `check` returned: it is then not checked
+        again (any other debt, or a `CheckedDebt` from elsewhere, is).
         """
         valid = self.validated(debt)
         reference = valid.creditor_reference
-        payload = unstructure(debt_payload(valid))
+        payload = unstructure(debt_payload(valid, types_checked=True))
         request = Request("POST", "debts", json=payload, request_class="write")
         if check_existing:
             existing = await self.find(reference)
@@ -318,14 +324,15 @@ class GetBillClient(BaseClient):
 
     async def create_batch(
         self,
-        debts: Sequence[Debt],
+        debts: Sequence[Debt | CheckedDebt],
         *,
         batch_name: str | None = None,
         chunk_size: int = MAX_BATCH,
     ) -> list[ItemResult]:
         """Create many debts, `chunk_size` (at most 1,000) per request; one result per input.
 
-        Invalid debts are refused locally (`ValidationError`) and never sent. Each sent debt
+        Invalid debts are refused locally (`ValidationError`) and never sent; a `CheckedDebt`
+        this client's `check` returned is not checked again (any other input is). Each sent debt
         carries ``temp_id`` = its input index, which correlates GetBill's ``created``,
         ``failed`` and ``skipped`` entries back to it. A chunk refused as a whole (4xx) fails
         each of its debts with that error. A chunk whose outcome is unknown (no response, a
@@ -348,9 +355,10 @@ class GetBillClient(BaseClient):
         for index, debt in enumerate(debts):
             try:
                 valid = self.validated(debt)
-                payload = unstructure(debt_payload(valid, temp_id=str(index)))
+                payload = unstructure(debt_payload(valid, temp_id=str(index), types_checked=True))
             except ValidationError as error:
-                results[index] = ItemResult(index, debt.creditor_reference, error=error)
+                given = debt.debt if isinstance(debt, CheckedDebt) else debt
+                results[index] = ItemResult(index, given.creditor_reference, error=error)
                 continue
             reference = valid.creditor_reference
             if reference in seen:

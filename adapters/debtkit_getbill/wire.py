@@ -192,9 +192,13 @@ def _text(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
 
 
-def debt_payload(debt: Debt, *, temp_id: str | None = None) -> DebtPayload:
-    """The create body for a (validated) debt; `ValidationError` if its options are wrong."""
-    require_types(debt)  # callers may hand over a debt built in code, never validated
+def debt_payload(
+    debt: Debt, *, temp_id: str | None = None, types_checked: bool = False
+) -> DebtPayload:
+    """The create body for a (validated) debt; `ValidationError` if its options are wrong.
+    `types_checked`: `debt` came out of a `Validator`, whose type gate it passed."""
+    if not types_checked:
+        require_types(debt)  # callers may hand over a debt built in code, never validated
     debtor = debt.debtor
     options = GetBillOptions.of(debt)
     if debtor.kind is DebtorKind.COMPANY:

@@ -41,6 +41,7 @@ from debtkit.conversion import converter
 from debtkit.errors import ConfigurationError, LedgerError
 from debtkit.model import Debt
 from debtkit.plugin import ProviderClient
+from debtkit.validation import CheckedDebt
 
 __all__ = ["drain", "worker_name"]
 
@@ -74,7 +75,9 @@ def _item(claim: Claim) -> _Item:
     # The ledger's JSON is debtkit's own canonical output of a checked debt: structured
     # without the unknown-field walk `debt_from_json` does for untrusted input.
     debt = converter.structure(json.loads(claim.debt_json), Debt)
-    return _Item(claim.position, debt, claim.content_hash, look_up, claim.sent_at or 0.0)
+    # Unstamped: this process has not checked it, so the client's create checks it (once).
+    checked = CheckedDebt(debt, ())
+    return _Item(claim.position, checked, claim.content_hash, look_up, claim.sent_at or 0.0)
 
 
 def _pair(settled: _Settled) -> tuple[Settlement, BulkResult]:

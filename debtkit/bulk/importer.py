@@ -42,7 +42,7 @@ from collections.abc import (
 )
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -61,11 +61,13 @@ from debtkit.exactly_once import is_ambiguous, was_sent
 from debtkit.files import Row
 from debtkit.model import Case, Debt
 from debtkit.plugin import ItemResult, ProviderClient
+from debtkit.validation import CheckedDebt
 
 __all__ = [
     "BatchCreator",
     "BulkFinder",
     "BulkResult",
+    "CheckedDebtCreator",
     "Outcome",
     "Progress",
     "ReferenceCheckingCreator",
@@ -128,6 +130,15 @@ class BulkFinder(Protocol):
 
 
 @runtime_checkable
+class CheckedDebtCreator(Protocol):
+    """A client whose `create` (and `create_batch`) take the `CheckedDebt` its own `check`
+    returned without checking it again, and check anything else as before. Such a client is
+    handed the debts as admitted, so each debt is validated once per import."""
+
+    accepts_checked: bool
+
+
+@runtime_checkable
 class ReferenceCheckingCreator(Protocol):
     """A client whose `create` looks the reference up before sending (GetBill, which does not
     deduplicate), and skips that read with ``check_existing=False``."""
@@ -140,10 +151,14 @@ class ReferenceCheckingCreator(Protocol):
 @attrs.frozen
 class _Item:
     index: int
-    debt: Debt
+    checked: CheckedDebt  # as admitted: valid, normalised, stamped by the client's validator
     digest: str
     look_up_first: bool  # an earlier run may have created it
     sent_at: float = 0.0  # when that earlier run marked it in flight (epoch seconds)
+
+    @property
+    def debt(self) -> Debt:
+        return self.checked.debt
 
     @property
     def ref(self) -> str:
@@ -166,6 +181,11 @@ class _Run:
         self.ledger = ledger
         self.provider = client.provider
         self.run_id = uuid.uuid4().hex
+        # What `create`/`create_batch` are handed: the admitted `CheckedDebt` where the client
+        # takes it (not validated twice), else the normalised debt (validated again there).
+        self.takes_checked = (
+            isinstance(client, CheckedDebtCreator) and client.accepts_checked is True
+        )
         # Ledger writes of admitted debts, written in one transaction per batch (`flush`),
         # and what they will say: a reference met in this run (digest as the ledger has it).
         self._records: list[tuple[str, str, LedgerState, str | None, str | None]] = []
@@ -221,13 +241,13 @@ class _Run:
             return BulkResult(index, ref, Outcome.INVALID, problems=checked.problems)
         if previous is not None and previous.state in _IN_FLIGHT:
             self._claim(ref, previous.content_hash)  # keep the in-flight state
-            return _Item(index, checked.debt, digest, True, previous.updated_at)
+            return _Item(index, checked, digest, True, previous.updated_at)
         self._record(ref, digest, LedgerState.QUEUED)
         # A rebuilt ledger cannot tell whether the lost one's run created a debt it has not
         # seen looked up (new, queued, or refused locally before any lookup): look it up
         # first, over the provider's whole history (sent_at 0).
         unseen = previous is None or previous.state in (LedgerState.QUEUED, LedgerState.INVALID)
-        return _Item(index, checked.debt, digest, unseen and self.ledger.rebuilt_after_loss)
+        return _Item(index, checked, digest, unseen and self.ledger.rebuilt_after_loss)
 
     async def send(self, items: list[_Item]) -> list[BulkResult]:
         settled: list[_Settled] = []
@@ -276,7 +296,7 @@ class _Run:
     async def _send_batch(self, items: list[_Item]) -> list[_Settled]:
         assert isinstance(self.client, BatchCreator)
         try:
-            results = await self.client.create_batch([item.debt for item in items])
+            results = await self.client.create_batch([self._given(item) for item in items])
         except DebtkitError as exc:
             logger.warning("%s: batch of %d failed: %s", self.provider, len(items), exc)
             if not is_ambiguous(exc) and not isinstance(exc, AmbiguousWriteError):
@@ -294,14 +314,18 @@ class _Run:
                 settled.append(self._settle(item, result.case, result.error))
         return settled
 
-    async def _create(self, debt: Debt) -> Case:
+    def _given(self, item: _Item) -> Debt:
+        # A `CheckedDebtCreator` takes the CheckedDebt where its signature says Debt.
+        return cast(Debt, item.checked) if self.takes_checked else item.debt
+
+    async def _create(self, item: _Item) -> Case:
         if isinstance(self.client, ReferenceCheckingCreator):  # the ledger stands in for it
-            return await self.client.create(debt, check_existing=False)
-        return await self.client.create(debt)
+            return await self.client.create(self._given(item), check_existing=False)
+        return await self.client.create(self._given(item))
 
     async def _send_one(self, item: _Item) -> _Settled:
         try:
-            return self._settle(item, await self._create(item.debt), None)
+            return self._settle(item, await self._create(item), None)
         except DuplicateError as exc:
             # It exists already (an earlier import without this ledger): adopt it if found.
             if isinstance(exc.existing, Case):
@@ -381,7 +405,10 @@ async def bulk_import(
             raise ConfigurationError("ledger_lost applies when opening: pass it to Ledger()")
         run = _Run(client, ledger)
         size = batch_size if isinstance(client, BatchCreator) else 1
-        work: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=concurrency * 2)
+        # Admitted work waiting for a sender: a few single debts per sender, but only two
+        # whole batches (a batch of 1,000 debts weighs megabytes; the senders hold theirs).
+        waiting = concurrency * 2 if size == 1 else 2
+        work: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=waiting)
         settled: asyncio.Queue[tuple[int, list[BulkResult]] | BaseException | None] = asyncio.Queue(
             maxsize=concurrency * 4
         )

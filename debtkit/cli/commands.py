@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext, suppress
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -29,6 +29,7 @@ from debtkit.cli.spreadsheet import neutralise_formula
 from debtkit.conversion import unstructure
 from debtkit.errors import ConfigurationError
 from debtkit.files import Row, count_rows, read_debts
+from debtkit.model import Debt
 from debtkit.plugin import Adapter
 from debtkit.registry import Registry
 from debtkit.simulator import CREDENTIALS, SimulatorServer
@@ -140,12 +141,21 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     return 1 if invalid else 0
 
 
-def cost_lines(adapter: Adapter, rows: Iterator[Row]) -> list[str]:
-    """An adapter's cost estimate, if it offers one (GetBill: credits per AI call)."""
+def cost_estimate(adapter: Adapter) -> Callable[[Iterator[Debt]], list[str]] | None:
+    """An adapter's cost estimate as lines, if it offers one (GetBill: credits per AI call)."""
     estimate = getattr(adapter, "estimate_cost", None)
     if estimate is None:
+        return None
+    return lambda debts: [str(line) for line in estimate(debts)]
+
+
+def cost_lines(adapter: Adapter, rows: Iterator[Row]) -> list[str]:
+    """The estimate's lines for `rows`, on a reading of its own (see `debtkit.cli.prepass`
+    for the reading the import shares with its preflight)."""
+    estimate = cost_estimate(adapter)
+    if estimate is None:
         return []
-    return [str(line) for line in estimate(row.debt for row in rows if row.debt is not None)]
+    return estimate(row.debt for row in rows if row.debt is not None)
 
 
 def import_rows(
@@ -222,8 +232,10 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         path = Path(path)
         column_map = columns(args)
         how = read_options(path, args)
-        for line in cost_lines(adapter, import_rows(args, adapter, path, column_map, how)):
-            print(line)
+        provider_options(adapter, args.option)  # a refused --option stops before anything
+        if args.dry_run or args.preflight == "off":  # else printed by the preflight's pass
+            for line in cost_lines(adapter, import_rows(args, adapter, path, column_map, how)):
+                print(line)
         if args.dry_run:
             args.relax = args.relax or []
             return validate(args, registry)
@@ -232,9 +244,13 @@ def import_(args: argparse.Namespace, registry: Registry) -> int:
         probe_sending(adapter, options, budget)  # wrong credentials, URL or budget: exit 2
         if args.preflight != "off":  # e.g. GetBill's credit balance, Debitura's coverage
             rows = import_rows(args, adapter, path, column_map, how)
+            cost = cost_estimate(adapter)
             asyncio.run(
                 run_shared(
-                    budget, adapter, options, lambda o: preflight(adapter, o, rows, args.preflight)
+                    budget,
+                    adapter,
+                    options,
+                    lambda o: preflight(adapter, o, rows, args.preflight, cost=cost),
                 )
             )
         if args.relax:

@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+import attrs
+
 from debtkit.budget import Budget
 from debtkit.bulk import BulkResult, Outcome, Progress
 from debtkit.conversion import unstructure
@@ -199,7 +201,8 @@ class ResultsFile:
     pipeline's queues, but rows settled at once (invalid, already created) may pile up
     behind one slow debt: past `reorder_limit` buffered results, the oldest is written out of
     order (each line carries its ``line`` and ``index``), so memory stays bounded whatever
-    the input. Leaving the context writes what is still buffered, in order.
+    the input. Leaving the context writes what is still buffered, in order. The buffer holds
+    each result's line, already written out as text, not the result and its case.
     """
 
     REORDER_LIMIT = 50_000
@@ -211,7 +214,7 @@ class ResultsFile:
         self.include_case = include_case
         self.reorder_limit = max(reorder_limit, 1)
         self._handle: IO[str] | None = None
-        self._waiting: dict[int, BulkResult] = {}
+        self._waiting: dict[int, str] = {}  # lines waiting for an earlier index, by index
         self._next = 0  # the index written next; a lower one arriving is written at once
 
     def __enter__(self) -> ResultsFile:
@@ -221,29 +224,29 @@ class ResultsFile:
     def __exit__(self, *exc_info: object) -> None:
         if self._handle is not None:
             for index in sorted(self._waiting):
-                self._write(self._waiting.pop(index))
+                self._handle.write(self._waiting.pop(index))
             self._handle.close()
 
     def write(self, result: BulkResult) -> None:
+        assert self._handle is not None
+        line = self._line(result)
         if result.index < self._next:
-            self._write(result)
+            self._handle.write(line)
             return
-        self._waiting[result.index] = result
+        self._waiting[result.index] = line
         while self._next in self._waiting:
-            self._write(self._waiting.pop(self._next))
+            self._handle.write(self._waiting.pop(self._next))
             self._next += 1
         if len(self._waiting) > self.reorder_limit:
             oldest = min(self._waiting)
-            self._write(self._waiting.pop(oldest))
+            self._handle.write(self._waiting.pop(oldest))
             self._next = oldest + 1
 
-    def _write(self, result: BulkResult) -> None:
-        assert self._handle is not None
+    def _line(self, result: BulkResult) -> str:
+        if not self.include_case:  # not written, so not unstructured (None is left out)
+            result = attrs.evolve(result, case=None)
         data = unstructure(result)
-        if not self.include_case:
-            data.pop("case", None)
-        line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        self._handle.write(line + "\n")
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # `debtkit import`'s exit codes (documented in debtkit.cli and docs/guides/cli.md).

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import json
 import re
@@ -244,6 +245,15 @@ def _cell(path: str, value: str, cells: CellFormat) -> tuple[Any, Problem | None
     return value, None
 
 
+@functools.lru_cache(maxsize=1024)
+def _column(path: str) -> tuple[bool, tuple[str, ...], str]:
+    """(whether its cells need `_cell`, parent keys, leaf key) of a column path, worked out
+    once per path rather than once per cell of a bulk import."""
+    *parents, leaf = path.split(".")
+    converted = path in _JSON_COLUMNS or path in DATE_COLUMNS or path in MONEY_COLUMNS
+    return converted, tuple(parents), leaf
+
+
 def _nest(cells: Mapping[str, str], style: CellFormat) -> tuple[dict[str, Any], list[Problem]]:
     data: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -251,11 +261,12 @@ def _nest(cells: Mapping[str, str], style: CellFormat) -> tuple[dict[str, Any], 
         value: Any = raw.strip()
         if value == "":
             continue
-        value, problem = _cell(path, value, style)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        *parents, leaf = path.split(".")
+        converted, parents, leaf = _column(path)
+        if converted:
+            value, problem = _cell(path, value, style)
+            if problem is not None:
+                problems.append(problem)
+                continue
         target = data
         for part in parents:
             target = target.setdefault(part, {})
@@ -308,9 +319,14 @@ def _csv_row(line: int, header: _Header, cells: list[str]) -> Row:
         )
     named: dict[str, str] = {}
     unknown_cells = False
+    # One scan of the whole row instead of two checks per cell: rows are almost always clean.
+    clean = _UNDECODED.search("".join(cells)) is None and max(map(len, cells)) <= CELL_LIMIT
     for name, cell in zip(header.names, cells, strict=False):  # ragged: reported above
         if name in header.unknown:
             unknown_cells = unknown_cells or bool(cell.strip())
+            continue
+        if clean:
+            named[name] = cell
             continue
         problem = _undecodable(cell, name)
         if len(cell) > CELL_LIMIT:

@@ -36,14 +36,33 @@ class PolicyRule(Protocol):
 
 @attrs.frozen
 class CheckedDebt:
-    """A debt after validation: normalised as far as possible, with every problem found."""
+    """A debt after validation: normalised as far as possible, with every problem found.
+
+    `Validator.check` stamps what it returns with a token of that validator, so that the same
+    validator (a client's `create` and `create_batch`) can take it without checking it again,
+    while a `CheckedDebt` built by hand, or by another validator (other rules, other relaxed
+    names), is checked afresh: only the stamp makes a check count. The stamp holds the very
+    debt and problems it vouches for, so an `attrs.evolve` that changes either voids it.
+    """
 
     debt: Debt
     problems: tuple[Problem, ...]
+    _stamp: tuple[object, Debt, tuple[Problem, ...]] | None = attrs.field(
+        default=None, repr=False, eq=False, alias="_stamp"
+    )
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def _checked_by(self, token: object) -> bool:
+        stamp = self._stamp
+        return (
+            stamp is not None
+            and stamp[0] is token
+            and stamp[1] is self.debt
+            and stamp[2] is self.problems
+        )
 
 
 class _Collector:
@@ -87,25 +106,36 @@ class Validator:
             )
         self._rules = tuple(rule for rule in rules if rule.name not in relax)
         self._default_region = default_region.upper()
+        self._stamp = object()  # marks what this validator checked (see `CheckedDebt`)
 
-    def check(self, debt: Debt) -> CheckedDebt:
+    def check(self, debt: Debt | CheckedDebt) -> CheckedDebt:
+        """`debt` normalised, with every problem; a `CheckedDebt` this validator returned is
+        returned as it is, any other is checked afresh from its debt."""
+        if isinstance(debt, CheckedDebt):
+            if debt._checked_by(self._stamp):
+                return debt
+            debt = debt.debt
         mistyped = type_problems(debt)
         if mistyped:
             # The rules assume the annotated types; a debt built in code with a float amount
             # or a dict for its debtor is reported by field path and goes no further.
-            return CheckedDebt(debt, tuple(mistyped))
+            return self._stamped(debt, tuple(mistyped))
         found = _Collector()
         normalised = self._objective(debt, found)
         policy = [problem for rule in self._rules for problem in rule.check(normalised)]
         if not policy:
-            return CheckedDebt(normalised, tuple(found.problems))
+            return self._stamped(normalised, tuple(found.problems))
         # A provider's rule says more precisely what is wrong with a field than the generic
         # check (GetBill's "069X mobiles unsupported" versus "invalid French number").
         specific = {problem.path for problem in policy}
         objective = [problem for problem in found.problems if problem.path not in specific]
-        return CheckedDebt(normalised, (*objective, *policy))
+        return self._stamped(normalised, (*objective, *policy))
 
-    def validate(self, debt: Debt) -> Debt:
+    def _stamped(self, debt: Debt, problems: tuple[Problem, ...]) -> CheckedDebt:
+        return CheckedDebt(debt, problems, (self._stamp, debt, problems))
+
+    def validate(self, debt: Debt | CheckedDebt) -> Debt:
+        """The normalised debt, or `ValidationError` with every problem (see `check`)."""
         checked = self.check(debt)
         if checked.problems:
             raise ValidationError(checked.problems)

@@ -79,3 +79,21 @@ def test_results_still_buffered_are_written_in_order_on_exit(tmp_path: Path) -> 
             results.write(result(index))
     written = [json.loads(line)["index"] for line in path.read_text().splitlines()]
     assert written == [1, 2, 3]
+
+
+def test_a_result_waiting_for_an_earlier_one_does_not_keep_its_case_in_memory(
+    tmp_path: Path,
+) -> None:
+    import gc
+    import weakref
+
+    from debtkit.model import CaseStatus
+
+    case = Case("fake", "id-1", CaseStatus.PENDING, "pending", raw={"big": "x" * 1000})
+    alive = weakref.ref(case)
+    with ResultsFile(tmp_path / "r.jsonl") as results:
+        results.write(BulkResult(1, "R-1", Outcome.CREATED, "id-1", case))  # 0 still to come
+        del case
+        gc.collect()
+        assert alive() is None
+        results.write(result(0))
