@@ -11,6 +11,7 @@ import decimal
 import functools
 import math
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,9 @@ __all__ = [
     "check_date_order",
     "check_email",
     "check_json_value",
+    "clear_memos",
     "currency_exponent",
+    "is_flat_json",
     "is_json_value",
     "json_problem",
     "normalize_currency",
@@ -93,6 +96,11 @@ def normalize_phone(value: str, default_region: str = "FR") -> PhoneNumber:
         raise RuleViolation(code, message)
     national = phonenumbers.national_significant_number(parsed)
     return PhoneNumber(f"+{parsed.country_code}{national}", region, int(parsed.country_code or 0))
+
+
+def clear_memos() -> None:
+    """Forget every memoised phone number (benchmarks start each round with none)."""
+    normalize_phone.cache_clear()
 
 
 # Deliberately simple: a dot-separated local part (no leading, trailing or double dots), one
@@ -267,6 +275,31 @@ ends), and no provider field needs more than a few levels."""
 
 # Python refuses to print an int of more than 4,300 digits (CVE-2020-10735), so json.dumps fails.
 _MAX_JSON_INT = 10**4300
+
+
+_ASCII_KEYS = str.isascii
+
+
+def is_flat_json(mapping: Mapping[str, Any]) -> bool:
+    """True for the usual metadata: ASCII keys and ASCII text, booleans, None or small ints.
+
+    A quick yes for what nearly every debt carries; False only means "ask `json_problem`".
+    """
+    if not all(map(_ASCII_KEYS, mapping)):
+        return False
+    for value in mapping.values():
+        kind = type(value)
+        if kind is str:
+            if not value.isascii():
+                return False
+        elif not (
+            kind is bool or value is None or (kind is int and -_SMALL_INT < value < _SMALL_INT)
+        ):
+            return False
+    return True
+
+
+_SMALL_INT = 10**18
 
 
 def json_problem(value: Any) -> tuple[str, str] | None:
