@@ -36,10 +36,24 @@ def dumps(obj: Any) -> str:
     return _TAGGED.sub(lambda m: m[2] if m[1] == nonce else m[0], text)
 
 
+# One decoder for every call, as `json.loads` itself keeps one for its default options: given
+# `parse_float` it would build a decoder and its scanner on every call (every response).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def loads(text: str | bytes) -> Any:
     """Parse JSON; every malformed input raises `ValueError`, a document nested too deeply
     for the parser (``[`` 200,000 times) included, instead of a `RecursionError`."""
+    # The checks and decoding `json.loads` makes before it parses, in the same order.
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    elif not isinstance(text, str):
+        raise TypeError(
+            f"the JSON object must be str, bytes or bytearray, not {type(text).__name__}"
+        )
+    elif text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     try:
-        return json.loads(text, parse_float=Decimal)
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -71,7 +72,7 @@ _SECRET_HINTS = ("authorization", "key", "token", "secret", "cookie", "password"
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # far above any documented answer (1,000 debts)
 _CHUNK = 64 * 1024
-_FORBIDDEN_IN_HEADERS = ("\r", "\n", "\0")
+_FORBIDDEN_IN_HEADERS = re.compile("[\r\n\0]")
 
 
 def path_segment(value: object, *, name: str = "id") -> str:
@@ -411,7 +412,7 @@ class Transport:
                 raise _AuthFailed.wrap(self.provider, request, error) from None
         headers.update(request.headers)
         for name, value in headers.items():
-            if any(c in value for c in _FORBIDDEN_IN_HEADERS):
+            if _FORBIDDEN_IN_HEADERS.search(value):
                 # Typically a credential read with its trailing newline; the value is secret.
                 raise ConfigurationError(f"header {name} holds a line break or NUL; not sent")
         data: str | Mapping[str, str] | aiohttp.FormData | None = None
@@ -513,6 +514,11 @@ async def _read_body(raw: aiohttp.ClientResponse, limit: int) -> bytes | None:
     declared = raw.content_length
     if declared is not None and declared > limit:
         return None
+    if declared is not None and raw.headers.get("Content-Encoding", "identity") == "identity":
+        # The parser stops at the declared length (a shorter body is a payload error), so
+        # it bounds the read: one read, without the chunk loop's copies. A compressed body
+        # can inflate far past its declared length, so it goes through the loop.
+        return await raw.read()
     body = bytearray()
     async for chunk in raw.content.iter_chunked(_CHUNK):
         body += chunk

@@ -16,7 +16,7 @@ runtime).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
@@ -40,86 +40,109 @@ def utc_today() -> dt.date:
 @attrs.frozen
 class _Rule:
     name: str
-    _check: Callable[[Debt], Iterator[Problem]]
+    _check: Callable[[Debt], Sequence[Problem]]
 
     def check(self, debt: Debt) -> Iterable[Problem]:
-        return list(self._check(debt))
+        return self._check(debt)
 
 
-def _debtor_name(debt: Debt) -> Iterator[Problem]:
+# The checks return sequences, not generators: they run on every debt of an import, and a
+# generator costs more to make than most of them cost to run.
+_NONE: tuple[Problem, ...] = ()
+
+
+def _debtor_name(debt: Debt) -> Sequence[Problem]:
     # Debitura wants a private debtor's full name; a person with no name at all is already
     # reported by the core, so only the missing half is reported here.
     debtor = debt.debtor
     if debtor.kind is not DebtorKind.PERSON:
-        return
+        return _NONE
     first, last = (debtor.first_name or "").strip(), (debtor.last_name or "").strip()
     if first and not last:
-        yield Problem("debtor.last_name", "required", "Debitura needs a person's full name")
-    elif last and not first:
-        yield Problem("debtor.first_name", "required", "Debitura needs a person's full name")
+        return (Problem("debtor.last_name", "required", "Debitura needs a person's full name"),)
+    if last and not first:
+        return (Problem("debtor.first_name", "required", "Debitura needs a person's full name"),)
+    return _NONE
 
 
-def _debtor_address(debt: Debt) -> Iterator[Problem]:
+def _debtor_address(debt: Debt) -> Sequence[Problem]:
     address = debt.debtor.address
     if address is None or not ((address.street or "").strip() or (address.full or "").strip()):
-        yield Problem("debtor.address.street", "required", "Debitura needs the street address")
+        return (Problem("debtor.address.street", "required", "Debitura needs the street address"),)
+    return _NONE
 
 
-def _debtor_city(debt: Debt) -> Iterator[Problem]:
+def _debtor_city(debt: Debt) -> Sequence[Problem]:
     address = debt.debtor.address
     if address is None or not (address.city or "").strip():
-        yield Problem("debtor.address.city", "required", "Debitura needs the city")
+        return (Problem("debtor.address.city", "required", "Debitura needs the city"),)
+    return _NONE
 
 
-def _debtor_country(debt: Debt) -> Iterator[Problem]:
+def _debtor_country(debt: Debt) -> Sequence[Problem]:
     address = debt.debtor.address
     if address is None or not (address.country or "").strip():
-        yield Problem("debtor.address.country", "required", "Debitura needs the country")
+        return (Problem("debtor.address.country", "required", "Debitura needs the country"),)
+    return _NONE
 
 
-def _us_state(debt: Debt) -> Iterator[Problem]:
+def _us_state(debt: Debt) -> Sequence[Problem]:
     # The core reports a US state it cannot resolve; a missing one is Debitura's rule.
     address = debt.debtor.address
     if address is not None and address.country == "US" and not (address.state or "").strip():
-        yield Problem("debtor.address.state", "required", "Debitura needs the state of a US debtor")
+        message = "Debitura needs the state of a US debtor"
+        return (Problem("debtor.address.state", "required", message),)
+    return _NONE
 
 
-def _creditor_reference(debt: Debt) -> Iterator[Problem]:
+def _creditor_reference(debt: Debt) -> Sequence[Problem]:
     reference = debt.creditor_reference
+    if len(reference) <= CREDITOR_REFERENCE_MAX and reference not in {".", ".."}:
+        return _NONE
+    problems = []
     if len(reference) > CREDITOR_REFERENCE_MAX:
-        yield Problem(
-            "creditor_reference",
-            "too_long",
-            f"Debitura allows at most {CREDITOR_REFERENCE_MAX} characters",
+        problems.append(
+            Problem(
+                "creditor_reference",
+                "too_long",
+                f"Debitura allows at most {CREDITOR_REFERENCE_MAX} characters",
+            )
         )
     if reference in {".", ".."}:
         # A URL path segment of dots is removed by URL normalisation: never retrievable.
-        yield Problem("creditor_reference", "not_addressable", "cannot be looked up by URL")
+        problems.append(
+            Problem("creditor_reference", "not_addressable", "cannot be looked up by URL")
+        )
+    return problems
 
 
-def _text_lengths(debt: Debt) -> Iterator[Problem]:
-    for field, limit in TEXT_MAX.items():
-        value = getattr(debt, field)
-        if value is not None and len(value) > limit:
-            yield Problem(field, "too_long", f"Debitura allows at most {limit} characters")
+def _text_lengths(debt: Debt) -> Sequence[Problem]:
+    return [
+        Problem(field, "too_long", f"Debitura allows at most {limit} characters")
+        for field, limit in TEXT_MAX.items()
+        if (value := getattr(debt, field)) is not None and len(value) > limit
+    ]
 
 
-def _options(debt: Debt) -> Iterator[Problem]:
-    yield from parse_options(debt.options.get(OPTIONS_KEY))[1]
+def _options(debt: Debt) -> Sequence[Problem]:
+    options = debt.options.get(OPTIONS_KEY)
+    return _NONE if options is None else parse_options(options)[1]
 
 
 def _dates(today: Clock) -> tuple[_Rule, _Rule]:
-    def invoice_date(debt: Debt) -> Iterator[Problem]:
+    def invoice_date(debt: Debt) -> Sequence[Problem]:
         if debt.invoice_date is None:
-            yield Problem("invoice_date", "required", "Debitura needs the invoice date")
-        elif debt.invoice_date > today():
-            yield Problem("invoice_date", "in_future", "must not be in the future")
+            return (Problem("invoice_date", "required", "Debitura needs the invoice date"),)
+        if debt.invoice_date > today():
+            return (Problem("invoice_date", "in_future", "must not be in the future"),)
+        return _NONE
 
-    def due_date(debt: Debt) -> Iterator[Problem]:
+    def due_date(debt: Debt) -> Sequence[Problem]:
         # On or after the invoice date is the core's check; "not in the future" (today is
         # accepted, as in the newer docs) is Debitura's.
         if debt.due_date is not None and debt.due_date > today():
-            yield Problem("due_date", "in_future", "must not be in the future")
+            return (Problem("due_date", "in_future", "must not be in the future"),)
+        return _NONE
 
     return _Rule("debitura.invoice_date", invoice_date), _Rule("debitura.due_date", due_date)
 

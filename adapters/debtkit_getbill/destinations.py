@@ -23,6 +23,7 @@ do not, and their 30 credits appear in the credit estimate instead.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import attrs
@@ -98,6 +99,7 @@ def _name(region: str) -> str:
     return str(country.name) if country is not None else region
 
 
+@functools.lru_cache(maxsize=256)  # asked for every debt's phone; a few dozen regions exist
 def destination_for(region: str | None) -> Destination | None:
     """The priced destination of a phone region, or None when the docs give no price."""
     if not region:

@@ -59,7 +59,10 @@ _SEPARATORS = re.compile(r"[\s.\-()/]")
 
 
 def is_national_overseas_mobile(phone: str) -> bool:
-    return bool(_NATIONAL_069X.fullmatch(_SEPARATORS.sub("", phone)))
+    # A normalised phone is E.164 already: nothing to strip.
+    plain = phone.lstrip("+").isdigit()
+    digits = phone if plain else _SEPARATORS.sub("", phone)
+    return bool(_NATIONAL_069X.fullmatch(digits))
 
 
 def _blank(value: str | None) -> bool:
@@ -70,22 +73,28 @@ def _blank(value: str | None) -> bool:
 class NamesRule:
     name: str = "getbill.names"
 
+    # The checks return lists, not generators: they run on every debt of an import, and a
+    # generator costs more to make than most of them cost to run.
     def check(self, debt: Debt) -> Iterable[Problem]:
         debtor = debt.debtor
+        problems = []
         if debtor.kind is DebtorKind.COMPANY:
             contact = debtor.contact_person
             need = "GetBill needs the company's contact person"
             if contact is None or _blank(contact.first_name):
-                yield Problem(
-                    "debtor.contact_person.first_name", "required", f"{need}'s first name"
+                problems.append(
+                    Problem("debtor.contact_person.first_name", "required", f"{need}'s first name")
                 )
             if contact is None or _blank(contact.last_name):
-                yield Problem("debtor.contact_person.last_name", "required", f"{need}'s last name")
-            return
+                problems.append(
+                    Problem("debtor.contact_person.last_name", "required", f"{need}'s last name")
+                )
+            return problems
         if _blank(debtor.first_name):
-            yield Problem("debtor.first_name", "required", "GetBill needs a first name")
+            problems.append(Problem("debtor.first_name", "required", "GetBill needs a first name"))
         if _blank(debtor.last_name):
-            yield Problem("debtor.last_name", "required", "GetBill needs a last name")
+            problems.append(Problem("debtor.last_name", "required", "GetBill needs a last name"))
+        return problems
 
 
 def _written_nationally(phone: str) -> bool:
@@ -106,8 +115,11 @@ class ContactRule:
 
     def check(self, debt: Debt) -> Iterable[Problem]:
         debtor = debt.debtor
+        problems = []
         if _blank(debtor.phone) and _blank(debtor.email):
-            yield Problem("debtor", "contact_required", "GetBill needs a phone or an email")
+            problems.append(
+                Problem("debtor", "contact_required", "GetBill needs a phone or an email")
+            )
         if (
             debtor.phone
             and is_national_overseas_mobile(debtor.phone)
@@ -116,12 +128,15 @@ class ContactRule:
                 or _phone_region(debt, self.default_region) == "FR"
             )
         ):
-            yield Problem(
-                "debtor.phone",
-                OVERSEAS_MOBILE,
-                "GetBill does not support French overseas mobiles written as 069X...; give the "
-                "number with its territory's code (+262, +590, +594, +596...)",
+            problems.append(
+                Problem(
+                    "debtor.phone",
+                    OVERSEAS_MOBILE,
+                    "GetBill does not support French overseas mobiles written as 069X...; give "
+                    "the number with its territory's code (+262, +590, +594, +596...)",
+                )
             )
+        return problems
 
 
 @attrs.frozen
@@ -130,7 +145,8 @@ class DueDateRule:
 
     def check(self, debt: Debt) -> Iterable[Problem]:
         if debt.invoice_date and debt.due_date and debt.due_date == debt.invoice_date:
-            yield Problem("due_date", "date_order", "GetBill needs it after the invoice date")
+            return [Problem("due_date", "date_order", "GetBill needs it after the invoice date")]
+        return ()
 
 
 @attrs.frozen
@@ -140,7 +156,8 @@ class CivilityRule:
     def check(self, debt: Debt) -> Iterable[Problem]:
         civility = debt.debtor.civility
         if civility is not None and civility not in CIVILITIES:
-            yield Problem("debtor.civility", "choice", "GetBill accepts only Mr or Ms")
+            return [Problem("debtor.civility", "choice", "GetBill accepts only Mr or Ms")]
+        return ()
 
 
 def expensive_destination_message(destination: Destination) -> str:
@@ -158,13 +175,18 @@ class ExpensiveDestinationRule:
 
     def check(self, debt: Debt) -> Iterable[Problem]:
         phone = debt.debtor.phone
-        if not phone or GetBillOptions.lenient(debt).accept_expensive_destination:
-            return
+        if not phone:
+            return ()
         _, destination = phone_destination(phone, _phone_region(debt, self.default_region))
-        if destination is not None and destination.expensive:
-            yield Problem(
-                "debtor.phone", "expensive_destination", expensive_destination_message(destination)
-            )
+        # The options are read only for the few destinations that need the opt-in.
+        if (
+            destination is None
+            or not destination.expensive
+            or GetBillOptions.lenient(debt).accept_expensive_destination
+        ):
+            return ()
+        message = expensive_destination_message(destination)
+        return [Problem("debtor.phone", "expensive_destination", message)]
 
 
 @attrs.frozen

@@ -17,6 +17,7 @@ from debtkit.conversion import structure
 from debtkit.errors import ConfigurationError, Problem, ValidationError
 from debtkit.model import Address, AgeBreakdown, Debt, Debtor, DebtorKind
 from debtkit.validation import rules
+from debtkit.validation.type_predicates import is_well_typed
 from debtkit.validation.types import type_problems
 
 __all__ = ["CheckedDebt", "PolicyRule", "Validator", "load_debt", "validate_debt"]
@@ -104,9 +105,10 @@ class Validator:
                 f"cannot relax unknown rule(s) {sorted(unknown)}; "
                 f"relaxable rules: {sorted(known) or 'none'} (objective checks never relax)"
             )
-        self._rules = tuple(rule for rule in rules if rule.name not in relax)
+        self._rules = tuple(rule.check for rule in rules if rule.name not in relax)
         self._default_region = default_region.upper()
         self._stamp = object()  # marks what this validator checked (see `CheckedDebt`)
+        self._well_typed = is_well_typed(Debt)
 
     def check(self, debt: Debt | CheckedDebt) -> CheckedDebt:
         """`debt` normalised, with every problem; a `CheckedDebt` this validator returned is
@@ -115,14 +117,13 @@ class Validator:
             if debt._checked_by(self._stamp):
                 return debt
             debt = debt.debt
-        mistyped = type_problems(debt)
-        if mistyped:
+        if not self._well_typed(debt):
             # The rules assume the annotated types; a debt built in code with a float amount
             # or a dict for its debtor is reported by field path and goes no further.
-            return self._stamped(debt, tuple(mistyped))
+            return self._stamped(debt, tuple(type_problems(debt)))
         found = _Collector()
         normalised = self._objective(debt, found)
-        policy = [problem for rule in self._rules for problem in rule.check(normalised)]
+        policy = [problem for check in self._rules for problem in check(normalised)]
         if not policy:
             return self._stamped(normalised, tuple(found.problems))
         # A provider's rule says more precisely what is wrong with a field than the generic
@@ -141,26 +142,29 @@ class Validator:
             raise ValidationError(checked.problems)
         return checked.debt
 
+    # The objective checks run on every debt of an import: the common case (a valid value)
+    # takes the shortest path, and a path string is built only for a problem.
     def _objective(self, debt: Debt, found: _Collector) -> Debt:
         if not debt.creditor_reference.strip():
             found.add("creditor_reference", "required", "must not be empty")
         currency = found.run("currency", rules.normalize_currency, debt.currency)
         found.run("amount", rules.check_amount, debt.amount, currency)
-        if debt.invoice_date and debt.due_date:
-            found.run(
-                "due_date",
-                rules.check_date_order,
-                debt.invoice_date,
-                debt.due_date,
-                "must not be before the invoice date",
-            )
+        if debt.invoice_date and debt.due_date and debt.due_date < debt.invoice_date:
+            found.add("due_date", "date_order", "must not be before the invoice date")
         iban = debt.iban and found.run("iban", rules.normalize_iban, debt.iban)
         if debt.overdue is not None:
             self._check_overdue(debt.overdue, debt.amount, found)
-        for key, value in debt.metadata.items():
-            found.run(f"metadata.{key}", rules.check_json_value, value)
+        if not rules.is_flat_json(debt.metadata):
+            for key, value in debt.metadata.items():
+                problem = rules.json_problem(value)
+                if problem is not None:
+                    found.add(f"metadata.{key}", *problem)
         for provider, options in debt.options.items():
-            found.run(f"options.{provider}", rules.check_json_value, dict(options))
+            if rules.is_flat_json(options):
+                continue
+            problem = rules.json_problem(options if type(options) is dict else dict(options))
+            if problem is not None:
+                found.add(f"options.{provider}", *problem)
         currency = currency or debt.currency
         iban = iban or debt.iban
         debtor = self._debtor(debt.debtor, found)

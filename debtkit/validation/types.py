@@ -25,6 +25,7 @@ import attrs
 
 from debtkit.errors import Problem, ValidationError
 from debtkit.model import Debt
+from debtkit.validation.type_predicates import is_well_typed
 
 __all__ = ["require_types", "type_problems"]
 
@@ -34,7 +35,7 @@ _Check = Callable[[object, str, list[Problem]], None]
 
 def type_problems(value: object, cls: type = Debt) -> list[Problem]:
     """Every field of `value` whose value does not have its annotated type, by field path."""
-    if _fits_for(cls)(value):  # the common case, without building a path per field
+    if is_well_typed(cls)(value):  # nearly every value: skip the walk that names problems
         return []
     found: list[Problem] = []
     _check_for(cls)(value, "", found)
@@ -188,67 +189,3 @@ def _check_for(annotation: Any) -> _Check:
     if isinstance(annotation, type) and attrs.has(annotation):
         return _required(_attrs_check(annotation))
     return _unchecked
-
-
-# The same plan as a yes/no answer: a bulk import gates every debt several times (validation,
-# its ledger digest, a credit estimate), and a well-typed debt needs no field paths. It must
-# answer True exactly when `_check_for` would find nothing.
-_Fits = Callable[[object], bool]
-
-
-def _fits_mapping_of_mappings(value: object) -> bool:
-    if not (isinstance(value, Mapping) and _string_keyed(value)):
-        return False
-    return all(_string_keyed(inner) for inner in value.values())
-
-
-_SIMPLE_FITS: Mapping[object, _Fits] = {
-    str: lambda value: isinstance(value, str) and (value.isascii() or _is_text(value)),
-    Decimal: lambda value: isinstance(value, Decimal),  # a float is no Decimal
-    dt.date: lambda value: isinstance(value, dt.date) and not isinstance(value, dt.datetime),
-    dt.datetime: lambda value: isinstance(value, dt.datetime),
-    bool: lambda value: isinstance(value, bool),
-    Mapping[str, Any]: _string_keyed,
-    Mapping[str, Mapping[str, Any]]: _fits_mapping_of_mappings,
-}
-
-
-def _fits_attrs(cls: type) -> _Fits:
-    fields = [
-        (field.name, _fits_for(field.type)) for field in attrs.fields(attrs.resolve_types(cls))
-    ]
-
-    def fits(value: object) -> bool:
-        if not isinstance(value, cls):
-            return False
-        for name, fit in fields:  # noqa: SIM110 - a loop costs less than all(generator)
-            if not fit(getattr(value, name)):
-                return False
-        return True
-
-    return fits
-
-
-def _fits_required(inner: _Fits) -> _Fits:
-    return lambda value: value is not None and inner(value)
-
-
-def _fits_optional(inner: _Fits) -> _Fits:
-    return lambda value: value is None or inner(value)
-
-
-@functools.cache
-def _fits_for(annotation: Any) -> _Fits:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        if len(members) != 1:
-            return lambda value: True
-        return _fits_optional(_fits_for(members[0]))
-    if annotation in _SIMPLE_FITS:
-        return _fits_required(_SIMPLE_FITS[annotation])
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        kind = annotation
-        return _fits_required(lambda value: isinstance(value, kind))
-    if isinstance(annotation, type) and attrs.has(annotation):
-        return _fits_required(_fits_attrs(annotation))
-    return lambda value: True

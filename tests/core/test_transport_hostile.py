@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import zlib
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -312,3 +314,35 @@ async def test_cancellation_is_not_turned_into_an_error() -> None:
     transport = Transport(provider="p", base_url="http://127.0.0.1", session=session)
     with pytest.raises(asyncio.CancelledError):
         await transport.request(Request("GET", "x"))
+
+
+async def test_compressed_body_inflating_past_the_limit_is_refused() -> None:
+    # Its Content-Length (the compressed size) is under the limit; what it inflates to is not.
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = zlib.compress(b"[" + b" " * 100_000 + b"]")
+        return web.Response(
+            body=body, headers={"Content-Encoding": "deflate", "Content-Type": "application/json"}
+        )
+
+    server = await _serve(handler)
+    try:
+        with pytest.raises(ResponseTooLargeError) as caught:
+            await _get(server, max_response_bytes=1000)
+    finally:
+        await server.stop()
+    assert caught.value.limit == 1000
+
+
+async def test_compressed_body_under_the_limit_is_read() -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = zlib.compress(b'{"amount": 1.10}')
+        return web.Response(
+            body=body, headers={"Content-Encoding": "deflate", "Content-Type": "application/json"}
+        )
+
+    server = await _serve(handler)
+    try:
+        response = await _get(server, max_response_bytes=1000)
+    finally:
+        await server.stop()
+    assert response.body == {"amount": Decimal("1.10")}
