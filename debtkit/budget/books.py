@@ -158,6 +158,10 @@ class _Book:
         # Units the latest observation may hide at the window's edge; replaced by the next one.
         self.edge = _NO_EDGE
         self.open: dict[str, float] = {}  # ticket id -> start
+        # The fast path: `room` more admissions surely fit before `room_until` (see
+        # `MemoryRateBook.admit_now`); 0 sends the next admission down the full check.
+        self.room = 0
+        self.room_until = -math.inf
 
     @property
     def rule(self) -> RateLimit:
@@ -167,6 +171,7 @@ class _Book:
     def rule(self, rule: RateLimit) -> None:
         # Plain attributes for what every admission reads (a property per read adds up).
         self._rule = rule
+        self.room = 0
         self.limit = rule.limit
         self.window = rule.window
         self.margin = self.skew_margin * rule.window
@@ -214,7 +219,16 @@ class _Book:
                 return t
         return math.inf
 
+    def measure_room(self, now: float) -> None:
+        """Set `room` and `room_until` after a full check at `now` found room. Until then the
+        count can only fall: answers move a slot from open to closed, expiry and phantoms
+        only release. What can raise it (observations, pauses, new rules) resets `room`."""
+        self.room = self.limit - self.in_use(now) - self.foreign_at(now)
+        # Re-checked at least 100 times per window, so expiry keeps the books small.
+        self.room_until = now + self.window / 100
+
     def observe(self, obs: RateObservation, ticket: Ticket, end: float, counted: bool) -> None:
+        self.room = 0
         if obs.limit is not None and obs.limit > 0 and obs.limit != self.rule.limit:
             self.rule = attrs.evolve(self.rule, limit=obs.limit)
         if obs.window and not math.isclose(obs.window, self.rule.window, rel_tol=1e-9):
@@ -232,6 +246,10 @@ class _Book:
     # -- defined per kind --------------------------------------------------------------------
     def admit(self, ticket: Ticket) -> None:
         raise NotImplementedError
+
+    def take(self, ticket: Ticket) -> None:
+        """`admit` within room measured by `measure_room`."""
+        self.admit(ticket)
 
     def release(self, ticket: Ticket) -> None:
         raise NotImplementedError
@@ -321,6 +339,7 @@ class _FixedBook(_Book):
         # then looks at a window or two instead of every ticket.
         self.open_window: dict[str, int] = {}
         self.flying: dict[int, int] = {}
+        self.room_window = 0  # the window `room` was measured in
 
     def index(self, t: float) -> int:
         return math.floor(t / self.window)
@@ -348,6 +367,14 @@ class _FixedBook(_Book):
         self.flying[last] = self.flying.get(last, 0) + 1
         self.charge(first, last)
 
+    def take(self, ticket: Ticket) -> None:
+        # Within measured room: away from any band, so one window, the one measured.
+        k = self.room_window
+        self.open[ticket.id] = ticket.start
+        self.open_window[ticket.id] = k
+        self.flying[k] = self.flying.get(k, 0) + 1
+        self.charges[k] = self.charges.get(k, 0) + 1
+
     def land(self, ticket_id: str) -> None:
         """The ticket is no longer in flight."""
         last = self.open_window.pop(ticket_id, None)
@@ -368,7 +395,12 @@ class _FixedBook(_Book):
     def close(self, ticket_id: str, start: float, end: float) -> None:
         self.land(ticket_id)
         if self.open.pop(ticket_id, None) is not None:
-            self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
+            # Every window after the one it was charged to, up to the answer's.
+            window, margin = self.window, self.margin
+            first = math.floor((start + margin) / window) + 1
+            last = math.floor((end + margin) / window)
+            if first <= last:
+                self.charge(first, last)
 
     def free_at(self, now: float) -> float:
         # Within `margin` of a boundary an admission is charged to both windows, and what is
@@ -378,6 +410,14 @@ class _FixedBook(_Book):
         if first != last:
             return max(super().free_at(now), last * self.window + self.margin)
         return super().free_at(now)
+
+    def measure_room(self, now: float) -> None:
+        # A boundary's band charges two windows, and a new window counts every attempt still
+        # in flight: both are for the full check.
+        super().measure_room(now)
+        self.room_window = self.index(now + self.margin)
+        band = (self.room_window + 1) * self.window - self.margin
+        self.room_until = min(self.room_until, band)
 
     def ours_at(self, t: float) -> int:
         """Our attempts the server may count in the busiest window an admission at t touches."""
@@ -439,6 +479,7 @@ class MemoryRateBook:
         self._books = [_book(rule, skew_margin, open_ttl) for rule in limits]
         for book in self._books:
             book.foreign_headroom = foreign_headroom
+        self._covered: dict[tuple[int, ...], list[_Book]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
@@ -458,22 +499,41 @@ class MemoryRateBook:
         return self.admit_now(limit_ids)
 
     def admit_now(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
-        """`admit` without awaiting: these books answer at once (the budget's fast path)."""
+        """`admit` without awaiting: these books answer at once (the budget's fast path).
+
+        While every book still has room measured by its last full check (and that check is
+        recent enough), an admission only takes one unit of it: no expiry, no projection."""
         with self._lock:
             now = self._clock()
-            books = [self._books[i] for i in limit_ids]
-            ready = now
+            books = self._covered.get(limit_ids)
+            if books is None:
+                books = self._covered[limit_ids] = [self._books[i] for i in limit_ids]
             for book in books:
-                book.expire(now)
-                free = book.free_at(now)
-                if free > ready:
-                    ready = free
-            if ready > now:
-                return None, ready - now
+                if book.room <= 0 or now >= book.room_until:
+                    return self._admit_checked(books, limit_ids, now)
             ticket = Ticket(str(next(self._ids)), now, limit_ids)
             for book in books:
-                book.admit(ticket)
+                book.room -= 1
+                book.take(ticket)
             return ticket, 0.0
+
+    def _admit_checked(
+        self, books: list[_Book], limit_ids: tuple[int, ...], now: float
+    ) -> tuple[Ticket | None, float]:
+        ready = now
+        for book in books:
+            book.expire(now)
+            free = book.free_at(now)
+            if free > ready:
+                ready = free
+        if ready > now:
+            return None, ready - now
+        ticket = Ticket(str(next(self._ids)), now, limit_ids)
+        for book in books:
+            book.measure_room(now)
+            book.room -= 1
+            book.admit(ticket)
+        return ticket, 0.0
 
     def finish(
         self,
@@ -507,7 +567,9 @@ class MemoryRateBook:
 
     def _pause(self, limit_ids: tuple[int, ...], until: float) -> None:
         for i in limit_ids:
-            self._books[i].paused_until = max(self._books[i].paused_until, until)
+            book = self._books[i]
+            book.paused_until = max(book.paused_until, until)
+            book.room = 0
 
     async def usage(self) -> tuple[LimitUsage, ...]:
         with self._lock:
