@@ -31,6 +31,9 @@ either. The rules below hold for both:
   reading of the edge suggests are reserved too, but only until the next observation (they are
   mostly our own attempts, and holding them a window would waste a slot per window). A new L
   or window from the server replaces the configured one.
+- Segments: a sliding limit counted in segments (`RateLimit.segment`) holds each slot until a
+  window after the end of the segment that held its answer (plus the skew margin), since the
+  server counts a request until its whole segment has left the window.
 - Pause: a 429 stops admission on the limits that cover the rejected request until its
   retry-after, for every caller of the budget.
 """
@@ -279,7 +282,12 @@ class _SlidingBook(_Book):
         self.closed: list[tuple[float, float]] = []  # heap of (answered, sent)
 
     def hold(self, end: float) -> float:
-        return end + self.rule.window + self.margin
+        """Until when an attempt answered at `end` holds its slot. Counted in segments, the
+        server received it at most `margin` after `end` by its clock: its segment ends no
+        later than the one holding `end + margin`, and our clock may run `margin` behind."""
+        if self.rule.segment is None:
+            return end + self.window + self.margin
+        return self.rule.released(end + self.margin) + self.margin
 
     def expire(self, now: float) -> None:
         super().expire(now)
@@ -317,13 +325,17 @@ class _SlidingBook(_Book):
         # the window's edge the server may already have let one go that we still hold, which
         # would hide a foreign unit. The server received each attempt somewhere between sending
         # and answering: the middle of each span tells which probably went.
-        seen = (ticket.start + end) / 2 - self.rule.window
-        inside = sum(1 for answered, sent in self.closed if (sent + answered) / 2 > seen)
+        seen = (ticket.start + end) / 2
+        released = self.rule.released
+        inside = sum(1 for answered, sent in self.closed if released((sent + answered) / 2) > seen)
         rejected = 0 if counted else 1
         return len(self.closed) - rejected, inside - rejected
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
-        until = end + self.rule.window
+        if self.rule.segment is None:
+            until = end + self.window
+        else:  # as `hold`: the foreign units arrived by `end`, by the server's clock too
+            until = self.rule.released(end + self.margin)
         if obs.reset_at is not None:
             until = max(until, obs.reset_at)
         return until + self.margin

@@ -188,6 +188,13 @@ class Budget:
             raise ConfigurationError("a budget needs at least one rate limit")
         if any(rule.limit < 1 or rule.window <= 0 for rule in limits):
             raise ConfigurationError("every rate limit needs limit >= 1 and window > 0")
+        for rule in limits:
+            if rule.segment is not None and not (
+                rule.kind == "sliding" and 0 < rule.segment < math.inf
+            ):
+                raise ConfigurationError(
+                    f"{rule.name}: a segment is a positive number of seconds, for a sliding limit"
+                )
         if not 0 <= skew_margin < 0.5:
             raise ConfigurationError("skew_margin is a fraction of the window in [0, 0.5)")
         if books is None:

@@ -4,7 +4,8 @@
 -- KEYS[1]  key prefix for one credential (ends with ':')
 -- ARGV     op, open_ttl, skew margin (fraction of each window), foreign headroom, n, then n
 --          limits as
---          (name, limit, window, 's'liding | 'f'ixed), then the op's own arguments:
+--          (name, limit, window, 'sliding' | 'fixed', segment or ''), then the op's own
+--          arguments:
 --   admit   ticket, limit ids ("1,3")                   -> {"1", now} | {"0", seconds to wait}
 --   finish  ticket, start, counted, limit ids, pause ids, pause seconds,
 --           then per observation: limit id, L, remaining, reset_at, window       -> {}
@@ -12,7 +13,7 @@
 --   usage                                  -> per limit: name, limit, window, in_use,
 --                                             foreign, paused_for, wait
 -- Keys per limit <prefix><name>: ...:open (zset ticket -> sent), ...:closed (sliding: zset
--- "ticket|sent" -> held until), ...:w:<k> (fixed: count in aligned window k), ...:phantoms (zset
+-- "ticket|sent|answered" -> held until), ...:w:<k> (fixed: count in aligned window k), ...:phantoms (zset
 -- units -> until), ...:edge ("units|until"), ...:pause (until), ...:rule (hash of the
 -- limit/window the server replaced).
 
@@ -28,17 +29,30 @@ local rules = {}
 local pos = 6
 for i = 1, n do
   local r = {name = ARGV[pos], limit = tonumber(ARGV[pos + 1]), window = tonumber(ARGV[pos + 2]),
-             kind = ARGV[pos + 3] == 'fixed' and 'f' or 's'}
+             kind = ARGV[pos + 3] == 'fixed' and 'f' or 's', segment = tonumber(ARGV[pos + 4])}
   r.key = prefix .. r.name .. ':'
   local over = redis.call('HMGET', r.key .. 'rule', 'limit', 'window')
   if over[1] then r.limit = tonumber(over[1]) end
   if over[2] then r.window = tonumber(over[2]) end
   r.margin = skew * r.window
   rules[i] = r
-  pos = pos + 4
+  pos = pos + 5
 end
 
 local function fmt(x) return string.format('%.6f', x) end
+
+-- When the server stops counting a request it received at x: a window later, or, counted in
+-- segments, a window after its segment ends (debtkit.plugin.RateLimit.released).
+local function released(r, x)
+  if not r.segment then return x + r.window end
+  return (math.floor(x / r.segment) + 1) * r.segment + r.window
+end
+
+-- Until when a sliding slot answered at x is held (_SlidingBook.hold in books.py).
+local function hold(r, x)
+  if not r.segment then return x + r.window + r.margin end
+  return released(r, x + r.margin) + r.margin
+end
 
 local function ids(list)
   local out = {}
@@ -63,7 +77,7 @@ end
 local function close(r, ticket, start, at)
   if redis.call('ZREM', r.key .. 'open', ticket) == 0 then return end
   if r.kind == 's' then
-    redis.call('ZADD', r.key .. 'closed', at + r.window + r.margin, ticket .. '|' .. start)
+    redis.call('ZADD', r.key .. 'closed', hold(r, at), ticket .. '|' .. start .. '|' .. fmt(at))
     touch(r, r.key .. 'closed')
   else
     charge(r, index(r, start + r.margin) + 1, index(r, at + r.margin))
@@ -136,7 +150,7 @@ local function sliding_holds(r)
   for i = 2, #closed, 2 do holds[#holds + 1] = tonumber(closed[i]) end
   local open = redis.call('ZRANGE', r.key .. 'open', 0, -1, 'WITHSCORES')
   for i = 2, #open, 2 do
-    holds[#holds + 1] = tonumber(open[i]) + open_ttl + r.window + r.margin
+    holds[#holds + 1] = hold(r, tonumber(open[i]) + open_ttl)
   end
   table.sort(holds)
   return holds
@@ -213,15 +227,17 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   if r.kind == 's' then
     -- Every answered attempt still held may be held by the server too; the middle of each
     -- span tells which it probably let go of at the window's edge (debtkit/budget/books.py).
-    local seen = (start + now) / 2 - r.window
-    local closed = redis.call('ZRANGE', r.key .. 'closed', 0, -1, 'WITHSCORES')
-    ours, ours_inside = #closed / 2 - rejected, -rejected
-    for i = 1, #closed, 2 do
-      local sent = tonumber(string.match(closed[i], '|(.+)$'))
-      local answered = tonumber(closed[i + 1]) - r.window - r.margin
-      if (sent + answered) / 2 > seen then ours_inside = ours_inside + 1 end
+    local seen = (start + now) / 2
+    local closed = redis.call('ZRANGE', r.key .. 'closed', 0, -1)
+    ours, ours_inside = #closed - rejected, -rejected
+    for i = 1, #closed do
+      -- (a member written before answers were kept counts as gone: the estimate errs high)
+      local sent, answered = string.match(closed[i], '|([^|]+)|([^|]+)$')
+      if sent and released(r, (tonumber(sent) + tonumber(answered)) / 2) > seen then
+        ours_inside = ours_inside + 1
+      end
     end
-    untill = now + r.window
+    untill = r.segment and released(r, now + r.margin) or now + r.window
     if reset_at and reset_at > untill then untill = reset_at end
   else
     local k = index(r, now)

@@ -106,7 +106,7 @@ class RedisRateBook:
     async def _run(self, op: str, *args: str) -> list[Any]:
         spec: list[str] = []
         for rule in self._configured:
-            spec += [rule.name, str(rule.limit), repr(rule.window), rule.kind]
+            spec += [rule.name, str(rule.limit), repr(rule.window), rule.kind, _num(rule.segment)]
         head = [op, repr(self._open_ttl), repr(self._skew_margin)]
         head += [str(self._foreign_headroom), str(len(self._configured))]
         reply = await self._script(keys=[self._prefix], args=[*head, *spec, *args])
