@@ -18,19 +18,19 @@ either. The rules below hold for both:
   that much later) to absorb clock drift and window bookkeeping we cannot see. 0.1% by default:
   3.6 s per hour, 60 ms per minute, a thousandth of the throughput.
 - The server's word: an observation "limit L, remaining R" from the response to attempt r says
-  the server held L - R units at some instant during r. Units it held beyond ours are foreign
-  (another consumer of the account) and are reserved as phantoms until they must have left the
-  server's window (a window after r's answer; for a fixed window, its reset). Our own attempts
-  still in flight when r was answered may or may not have been counted, so they are not
-  subtracted: the estimate errs high. A lower count seen later does not release phantoms early:
-  the other consumer is usually just between two requests, and taking its slot would make it,
-  and then us, meet 429s. So the most foreign units seen within a window stay reserved, plus
-  `foreign_headroom` (1) spare unit while any are: another client's pace jitters, and its
-  retries race ours for every slot the window lets go. Near the window's edge the server may
-  have let go of an attempt we still hold, hiding a foreign unit: units that only a closer
-  reading of the edge suggests are reserved too, but only until the next observation (they are
-  mostly our own attempts, and holding them a window would waste a slot per window). A new L
-  or window from the server replaces the configured one.
+  the server held L - R units at some instant during r. Units it held beyond ours (answered and
+  in flight) are foreign (another consumer of the account) and are reserved as phantoms until
+  they must have left the server's window (a window after r's answer; for a fixed window, its
+  reset). A lower count seen later does not release phantoms early: the other consumer is
+  usually just between two requests, and taking its slot would make it, and then us, meet
+  429s. So the most foreign units seen within a window stay reserved, plus `foreign_headroom`
+  (1) spare unit while any are: another client's pace jitters, and its retries race ours for
+  every slot the window lets go. Units that may be ours are reserved too, but only until the
+  next observation: those our attempts in flight may account for (the server may not have
+  counted them yet, and they hold slots here already), and, near the window's edge, attempts
+  the server may have let go while we still hold them, hiding a foreign unit. Holding those a
+  window would idle a slot per attempt in flight. A new L or window from the server replaces
+  the configured one.
 - Segments: a sliding limit counted in segments (`RateLimit.segment`) holds each slot until a
   window after the end of the segment that held its answer (plus the skew margin), since the
   server counts a request until its whole segment has left the window.
@@ -239,9 +239,12 @@ class _Book:
         if obs.remaining is None:
             return
         used = self.rule.limit - obs.remaining
-        ours, ours_inside = self.ours_counted(ticket, end, counted)
+        ours, ours_inside, in_flight = self.ours_counted(ticket, end, counted)
         until = self.phantoms_until(obs, end)
-        units = max(used - ours, 0)
+        # Foreign for sure even if the server had counted every attempt of ours in flight:
+        # kept a window. The rest may be ours in flight (already holding slots here) or at
+        # the window's edge: kept only until the next observation, which sees them answered.
+        units = max(used - ours - in_flight, 0)
         if units:
             self.reserve(_Phantoms(units + self.foreign_headroom, until))
         self.edge = _Phantoms(max(used - ours_inside, 0) - units, until)
@@ -267,9 +270,10 @@ class _Book:
     def in_use(self, now: float) -> int:
         raise NotImplementedError
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
-        """Our attempts the server held when it answered: all that may be, and those a closer
-        reading of the window's edge says it still held (at most as many)."""
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int, int]:
+        """Our answered attempts the server held when it answered: all that may be, and those
+        a closer reading of the window's edge says it still held (at most as many); and our
+        attempts in flight that it may have counted too."""
         raise NotImplementedError
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
@@ -320,7 +324,7 @@ class _SlidingBook(_Book):
     def in_use(self, now: float) -> int:
         return len(self.closed) + len(self.open)
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int, int]:
         # Every answered attempt still holding a slot may be held by the server too; but near
         # the window's edge the server may already have let one go that we still hold, which
         # would hide a foreign unit. The server received each attempt somewhere between sending
@@ -329,7 +333,7 @@ class _SlidingBook(_Book):
         released = self.rule.released
         inside = sum(1 for answered, sent in self.closed if released((sent + answered) / 2) > seen)
         rejected = 0 if counted else 1
-        return len(self.closed) - rejected, inside - rejected
+        return len(self.closed) - rejected, inside - rejected, len(self.open)
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
         if self.rule.segment is None:
@@ -451,7 +455,7 @@ class _FixedBook(_Book):
     def in_use(self, now: float) -> int:
         return self.ours_at(now)
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int, int]:
         # Attempts still in flight and charged to the observed window may not be counted yet.
         k = self.index(end)
 
@@ -461,7 +465,7 @@ class _FixedBook(_Book):
         in_flight = sum(1 for s in self.open.values() if charged_to_k(s, s))
         rejected = 0 if counted or not charged_to_k(ticket.start, end) else 1
         ours = self.charges.get(k, 0) - in_flight - rejected
-        return ours, ours
+        return ours, ours, in_flight
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
         until = (self.index(end) + 1) * self.rule.window

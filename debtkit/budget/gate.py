@@ -137,10 +137,13 @@ class BudgetStats:
 
 
 class _LoopQueues:
-    """Per event loop: one FIFO lock per request class and a wake-up signal."""
+    """Per event loop: one FIFO lock per request class, the callers queued for it, tickets
+    admitted for them in one batch and not yet taken, and a wake-up signal."""
 
     def __init__(self) -> None:
         self.locks: dict[str, asyncio.Lock] = {}
+        self.queued: dict[str, int] = {}
+        self.spare: dict[str, list[Ticket]] = {}
         self.changed = asyncio.Event()
 
     def lock(self, request_class: str) -> asyncio.Lock:
@@ -374,39 +377,59 @@ class Budget:
         return queues
 
     async def _admit(self, request_class: str, limit_ids: tuple[int, ...]) -> Ticket:
-        """Queue first-come-first-served for the class until the books admit."""
+        """Queue first-come-first-served for the class until the books admit. Books that can
+        admit several at once (Redis) are asked for every caller queued in this loop, and the
+        tickets go to the next callers in order."""
         queues = self._queues()
         self._waiting += 1
         self._queued[request_class] = self._queued.get(request_class, 0) + 1
+        queues.queued[request_class] = queues.queued.get(request_class, 0) + 1
         try:
             # One caller per class asks the books at a time, in arrival order; a cancelled
             # waiter leaves the lock's queue without having taken anything.
             async with queues.lock(request_class):
-                while True:
-                    changed = queues.changed
-                    ticket, wait = await self._ask(limit_ids)
-                    if ticket is not None:
-                        self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
-                        return ticket
-                    await self._wait(wait, changed)
+                spare = queues.spare.get(request_class)
+                if spare:
+                    ticket = spare.pop(0)
+                else:
+                    while True:
+                        changed = queues.changed
+                        tickets, wait = await self._ask(limit_ids, queues.queued[request_class])
+                        if tickets:
+                            break
+                        await self._wait(wait, changed)
+                    ticket = tickets[0]
+                    if len(tickets) > 1:
+                        queues.spare.setdefault(request_class, []).extend(tickets[1:])
+                self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
+                return ticket
         finally:
             self._waiting -= 1
             self._queued[request_class] -= 1
+            queues.queued[request_class] -= 1
+            if not queues.queued[request_class]:
+                # Nobody left to take them (callers cancelled): give the slots back.
+                for unused in queues.spare.pop(request_class, ()):
+                    self.books.release(unused)
 
-    async def _ask(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+    async def _ask(self, limit_ids: tuple[int, ...], want: int) -> tuple[list[Ticket], float]:
         # A books may await (Redis): if this caller is cancelled while the answer is on its
-        # way, an admission that still arrives is given back instead of holding a slot.
-        answer = asyncio.ensure_future(self.books.admit(limit_ids))
+        # way, admissions that still arrive are given back instead of holding slots.
+        admit_many = getattr(self.books, "admit_many", None)
+        if admit_many is not None and want > 1:
+            asked: Awaitable[tuple[list[Ticket], float]] = admit_many(limit_ids, min(want, 64))
+        else:
+            asked = _as_list(self.books.admit(limit_ids))
+        answer = asyncio.ensure_future(asked)
         try:
             return await asyncio.shield(answer)
         except asyncio.CancelledError:
             answer.add_done_callback(self._give_back)
             raise
 
-    def _give_back(self, answer: asyncio.Future[tuple[Ticket | None, float]]) -> None:
+    def _give_back(self, answer: asyncio.Future[tuple[list[Ticket], float]]) -> None:
         if not answer.cancelled() and answer.exception() is None:
-            ticket, _ = answer.result()
-            if ticket is not None:
+            for ticket in answer.result()[0]:
                 self.books.release(ticket)
 
     async def _wait(self, seconds: float, changed: asyncio.Event) -> None:
@@ -485,6 +508,13 @@ class Budget:
 
     def _names(self, limit_ids: Sequence[int]) -> str:
         return ", ".join(self.limits[i].name for i in limit_ids)
+
+
+async def _as_list(
+    admission: Awaitable[tuple[Ticket | None, float]],
+) -> tuple[list[Ticket], float]:
+    ticket, wait = await admission
+    return ([ticket] if ticket is not None else []), wait
 
 
 class BudgetPool:

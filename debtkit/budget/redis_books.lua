@@ -6,8 +6,8 @@
 --          limits as
 --          (name, limit, window, 'sliding' | 'fixed', segment or ''), then the op's own
 --          arguments:
---   admit   ticket, limit ids ("1,3")                   -> {"1", now} | {"0", seconds to wait}
---   finish  ticket, start, counted, limit ids, pause ids, pause seconds,
+--   admit   ticket, limit ids ("1,3")[, count]   -> {"1", now, admitted} | {"0", seconds to wait}
+--   finish  ticket, start, counted, limit ids, pause ids, pause seconds, seconds since answered,
 --           then per observation: limit id, L, remaining, reset_at, window       -> {}
 --   release ticket, start, limit ids (admitted but never sent: as if never admitted) -> {}
 --   usage                                  -> per limit: name, limit, window, in_use,
@@ -209,7 +209,8 @@ local function free_at(r)
   return ready
 end
 
-local function observe(r, start, counted, limit, remaining, reset_at, window)
+-- `answered`: when the answer arrived, by this clock (the update may land later).
+local function observe(r, start, answered, counted, limit, remaining, reset_at, window)
   if limit and limit > 0 and limit ~= r.limit then
     r.limit = limit
     redis.call('HSET', r.key .. 'rule', 'limit', limit)
@@ -223,25 +224,31 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   end
   if not remaining then return end
   local rejected = counted and 0 or 1
-  local ours, ours_inside, untill
+  local ours, ours_inside, in_flight, untill
   if r.kind == 's' then
     -- Every answered attempt still held may be held by the server too; the middle of each
     -- span tells which it probably let go of at the window's edge (debtkit/budget/books.py).
-    local seen = (start + now) / 2
-    local closed = redis.call('ZRANGE', r.key .. 'closed', 0, -1)
-    ours, ours_inside = #closed - rejected, -rejected
+    local seen = (start + answered) / 2
+    -- Slots held when the answer came, by attempts sent before it (the update may land after
+    -- slots were let go and others taken: neither is ours to subtract).
+    local closed = redis.call('ZRANGEBYSCORE', r.key .. 'closed', '(' .. fmt(answered), '+inf')
+    ours, ours_inside = -rejected, -rejected
+    in_flight = redis.call('ZCOUNT', r.key .. 'open', '-inf', fmt(answered))
     for i = 1, #closed do
       -- (a member written before answers were kept counts as gone: the estimate errs high)
-      local sent, answered = string.match(closed[i], '|([^|]+)|([^|]+)$')
-      if sent and released(r, (tonumber(sent) + tonumber(answered)) / 2) > seen then
-        ours_inside = ours_inside + 1
+      local sent_at, answered_at = string.match(closed[i], '|([^|]+)|([^|]+)$')
+      if sent_at and tonumber(sent_at) <= answered then
+        ours = ours + 1
+        if released(r, (tonumber(sent_at) + tonumber(answered_at)) / 2) > seen then
+          ours_inside = ours_inside + 1
+        end
       end
     end
-    untill = r.segment and released(r, now + r.margin) or now + r.window
+    untill = r.segment and released(r, answered + r.margin) or answered + r.window
     if reset_at and reset_at > untill then untill = reset_at end
   else
-    local k = index(r, now)
-    local in_flight = redis.call('ZCOUNT', r.key .. 'open', fmt(k * r.window - r.margin),
+    local k = index(r, answered)
+    in_flight = redis.call('ZCOUNT', r.key .. 'open', fmt(k * r.window - r.margin),
                                  '(' .. fmt((k + 1) * r.window + r.margin))
     ours = tonumber(redis.call('GET', r.key .. 'w:' .. k) or '0') - in_flight - rejected
     ours_inside = ours
@@ -249,7 +256,9 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   end
   untill = untill + r.margin
   local used = r.limit - remaining
-  local units = math.max(used - ours, 0)
+  -- Foreign for sure: kept a window; what our attempts in flight may account for, only until
+  -- the next observation (as the edge), as in debtkit/budget/books.py.
+  local units = math.max(used - ours - in_flight, 0)
   if units > 0 then reserve(r, units + headroom, untill) end
   local edge = math.max(used - ours_inside, 0) - units
   if edge > 0 then
@@ -261,34 +270,45 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
 end
 
 if op == 'admit' then
-  local ticket = ARGV[pos]
+  -- Up to `count` tickets at once (one process's queue), named ticket, ticket:2, ticket:3...
+  local ticket, count = ARGV[pos], tonumber(ARGV[pos + 2] or '1')
   local wanted = ids(ARGV[pos + 1])
-  local ready = now
-  for _, r in ipairs(wanted) do
-    expire(r)
-    local at = free_at(r)
-    if at > ready then ready = at end
+  for _, r in ipairs(wanted) do expire(r) end
+  local given = 0
+  while given < count do
+    local ready = now
+    for _, r in ipairs(wanted) do
+      local at = free_at(r)
+      if at > ready then ready = at end
+    end
+    if ready > now then
+      if given == 0 then return {'0', fmt(ready - now)} end
+      break
+    end
+    given = given + 1
+    local id = given == 1 and ticket or ticket .. ':' .. given
+    for _, r in ipairs(wanted) do
+      redis.call('ZADD', r.key .. 'open', now, id)
+      touch(r, r.key .. 'open')
+      if r.kind == 'f' then charge(r, index(r, now - r.margin), index(r, now + r.margin)) end
+    end
   end
-  if ready > now then return {'0', fmt(ready - now)} end
-  for _, r in ipairs(wanted) do
-    redis.call('ZADD', r.key .. 'open', now, ticket)
-    touch(r, r.key .. 'open')
-    if r.kind == 'f' then charge(r, index(r, now - r.margin), index(r, now + r.margin)) end
-  end
-  return {'1', fmt(now)}
+  return {'1', fmt(now), tostring(given)}
 end
 
 if op == 'finish' then
+  -- ARGV[pos + 6]: seconds since the answer arrived, as the process measured it
   local ticket, start, counted = ARGV[pos], tonumber(ARGV[pos + 1]), ARGV[pos + 2] == '1'
+  local answered = now - math.max(tonumber(ARGV[pos + 6]) or 0, 0)
   if ticket ~= '' then
-    for _, r in ipairs(ids(ARGV[pos + 3])) do close(r, ticket, start, now) end
+    for _, r in ipairs(ids(ARGV[pos + 3])) do close(r, ticket, start, answered) end
   end
-  local i = pos + 6
+  local i = pos + 7
   while i + 4 <= #ARGV do
     local r = rules[tonumber(ARGV[i])]
+    observe(r, start, answered, counted, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]),
+            tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]))
     expire(r)
-    observe(r, start, counted, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]),
-            tonumber(ARGV[i + 4]))
     i = i + 5
   end
   local seconds = tonumber(ARGV[pos + 5])
