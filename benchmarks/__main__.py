@@ -7,7 +7,7 @@ import importlib
 
 from benchmarks.report import table
 
-ALL = ("budget", "throughput", "overhead", "validation", "memory", "peer", "sync")
+ALL = ("budget", "shared_budget", "throughput", "overhead", "validation", "memory", "peer", "sync")
 
 
 def main() -> None:

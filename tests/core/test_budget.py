@@ -380,6 +380,26 @@ def test_server_reporting_fewer_remaining_reserves_the_difference_for_the_foreig
     assert wait == pytest.approx(100.0 + 0.1)  # the foreign units leave a window after we saw them
 
 
+def test_our_attempts_in_flight_that_the_server_counted_are_not_reserved_as_foreign() -> None:
+    def observe(r: Response) -> RateObservation:
+        return RateObservation(10, 5, None, 100.0)  # the server counted all 5 of ours
+
+    async def main(loop: VirtualTimeLoop) -> int:
+        budget = virtual_budget(loop, [RateLimit("w", 10, 100.0)], observe=observe)
+        requests = [READ] * 5
+
+        async def attempt(i: int) -> None:
+            await budget.before_attempt(requests[i])
+            await asyncio.sleep(0.1 * (i + 1))  # answered one after the other
+            budget.after_response(requests[i], response())
+
+        await asyncio.gather(*(attempt(i) for i in range(5)))
+        return (await budget.stats()).limits[0].foreign
+
+    # Five of ours hold five slots; none of the other five is kept for anyone.
+    assert run_virtual(main) == 0
+
+
 def test_foreign_slots_stay_reserved_for_a_window_though_a_later_answer_shows_fewer() -> None:
     remaining = iter(["4", "8"])  # 5 foreign, then none: the other client is between requests
 
