@@ -9,6 +9,7 @@ from benchmarks.report import table
 
 ALL = (
     "budget",
+    "shared_budget",
     "throughput",
     "overhead",
     "validation",

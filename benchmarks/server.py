@@ -2,7 +2,9 @@
 
 ``python -m benchmarks.server PROVIDER '{"latency": 0.2, "unlimited": true}'`` prints one JSON
 line (base URL and credentials) once it listens, then serves until terminated.
-`out_of_process()` runs it as an async context manager.
+`out_of_process()` runs it as an async context manager. With ``"log": true`` a second
+loopback server (``log_url``) answers ``GET /`` with the simulator's own log of rate-limited
+requests, ``[[arrival time, status], ...]`` (GetBill: writes; Debitura: every API request).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
+from aiohttp import web
 
 from debtkit import load_adapter
 from debtkit.plugin import RateLimit
@@ -27,6 +30,7 @@ class Served:
     base_url: str
     credentials: Mapping[str, str]
     pid: int
+    log_url: str | None = None
 
 
 def _app_options(provider: str, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,10 +49,28 @@ def _app_options(provider: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _log(provider: str, app: web.Application) -> list[tuple[float, int]]:
+    if provider == "getbill":
+        from debtkit_getbill.simulator import STATE
+
+        return [(r.at, r.status) for r in app[STATE].requests(bucket="write")]
+    from debtkit_debitura.simulator import STATE as DEBITURA_STATE
+
+    return [(r.at, r.status) for r in app[DEBITURA_STATE].requests]
+
+
 async def _serve(provider: str, settings: Mapping[str, Any]) -> None:
     app = load_adapter(provider).simulator(**_app_options(provider, settings))
-    async with SimulatorServer(app) as server:
+    log_app = web.Application()
+
+    async def log(request: web.Request) -> web.Response:
+        return web.json_response(_log(provider, app))
+
+    log_app.router.add_get("/", log)
+    async with SimulatorServer(app) as server, SimulatorServer(log_app) as log_server:
         line = {"base_url": server.base_url, "credentials": dict(app[CREDENTIALS])}
+        if settings.get("log"):
+            line["log_url"] = log_server.origin
         print(json.dumps(line), flush=True)
         await asyncio.Event().wait()
 
@@ -60,7 +82,7 @@ async def out_of_process(provider: str, **settings: Any) -> AsyncIterator[Served
     try:
         assert process.stdout is not None
         ready = json.loads(await asyncio.to_thread(process.stdout.readline))
-        yield Served(ready["base_url"], ready["credentials"], process.pid)
+        yield Served(ready["base_url"], ready["credentials"], process.pid, ready.get("log_url"))
     finally:
         process.terminate()
         process.wait(30)

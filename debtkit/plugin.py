@@ -11,6 +11,7 @@ module and the other public core modules, exactly as a third party would.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -55,6 +56,12 @@ class RateLimit:
 
     ``sliding`` means any rolling window of that length; ``fixed`` means windows aligned to
     multiples of `window` since the Unix epoch (on the hour, on the UTC day).
+
+    `segment` (sliding only) says the server counts in segments of that many seconds, aligned
+    to multiples of `segment` since the Unix epoch: a request is counted in the segment it
+    arrived in, and counts until that whole segment has left the window, so up to `segment`
+    seconds longer than an exact log would (Debitura's minute: 10-second segments). Budgets
+    hold each slot accordingly.
     """
 
     name: str
@@ -62,10 +69,20 @@ class RateLimit:
     window: float
     kind: Literal["sliding", "fixed"] = "sliding"
     request_classes: frozenset[str] = frozenset({"read", "write"})
+    segment: float | None = None
 
     def scaled(self, time_scale: float) -> RateLimit:
         """The same limit with time compressed: a 3600 s window at scale 3600 lasts 1 s."""
-        return attrs.evolve(self, window=self.window / time_scale)
+        segment = None if self.segment is None else self.segment / time_scale
+        return attrs.evolve(self, window=self.window / time_scale, segment=segment)
+
+    def released(self, received: float) -> float:
+        """When the server stops counting a request it received at `received` (epoch
+        seconds): a window later, or, counted in segments, a window after its segment ends.
+        For sliding limits."""
+        if self.segment is None:
+            return received + self.window
+        return (math.floor(received / self.segment) + 1) * self.segment + self.window
 
 
 @attrs.frozen

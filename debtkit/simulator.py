@@ -50,7 +50,15 @@ server's origin plus this. Absent means the API is at the root."""
 
 
 class WindowLimiter:
-    """Counts admitted requests for one `RateLimit`, as the provider's server would."""
+    """Counts admitted requests for one `RateLimit`, as the provider's server would.
+
+    A sliding limit with a `segment` is counted the way `RateLimit` documents it, the strictest
+    reading of "sliding window, 10-s segments": segments are aligned to multiples of the
+    segment since the Unix epoch, a request belongs to the segment in which it arrived, and
+    it counts until that segment's end plus the window (between 60 and 70 s for Debitura's
+    minute), so the window always spans whole segments and a request is never forgotten
+    early.
+    """
 
     def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.time) -> None:
         self.rule = limit
@@ -65,8 +73,8 @@ class WindowLimiter:
 
     def _roll(self, now: float) -> None:
         if self.rule.kind == "sliding":
-            horizon = now - self.rule.window
-            while self._admitted and self._admitted[0] <= horizon:
+            released = self.rule.released
+            while self._admitted and released(self._admitted[0]) <= now:
                 self._admitted.popleft()
         else:
             start = math.floor(now / self.rule.window) * self.rule.window
@@ -88,7 +96,7 @@ class WindowLimiter:
         if self.rule.kind == "fixed":
             return self._fixed_start + self.rule.window
         if self._admitted:
-            return self._admitted[0] + self.rule.window
+            return self.rule.released(self._admitted[0])
         return now
 
     def retry_after(self, now: float | None = None) -> float:

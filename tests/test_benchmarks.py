@@ -17,5 +17,9 @@ def test_every_benchmark_runs_in_its_quick_variant() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "All figures" in done.stdout
-    for name in ("budget", "throughput", "overhead", "validation", "memory", "import_cpu", "peer"):
+    names = (
+        "budget", "shared_budget", "throughput", "overhead", "validation", "memory", "import_cpu",
+        "peer",
+    )  # fmt: skip
+    for name in names:
         assert f"| {name}" in done.stdout

@@ -54,9 +54,11 @@ class DebituraAdapter:
         return "DebituraAdapter()"
 
     def rate_limits(self) -> tuple[RateLimit, ...]:
-        """Per API key, reads and writes alike (Debitura's rate-limiting page)."""
+        """Per API key, reads and writes alike (Debitura's rate-limiting page). The minute is
+        "a sliding window, 10-s segments": the budget holds each slot as a server counting in
+        segments would (see `RateLimit.segment`)."""
         return (
-            RateLimit("minute", 2000, 60.0, "sliding"),
+            RateLimit("minute", 2000, 60.0, "sliding", segment=10.0),
             RateLimit("hour", 20000, 3600.0, "fixed"),
             RateLimit("day", 100000, 86400.0, "fixed"),
         )

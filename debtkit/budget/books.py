@@ -18,19 +18,22 @@ either. The rules below hold for both:
   that much later) to absorb clock drift and window bookkeeping we cannot see. 0.1% by default:
   3.6 s per hour, 60 ms per minute, a thousandth of the throughput.
 - The server's word: an observation "limit L, remaining R" from the response to attempt r says
-  the server held L - R units at some instant during r. Units it held beyond ours are foreign
-  (another consumer of the account) and are reserved as phantoms until they must have left the
-  server's window (a window after r's answer; for a fixed window, its reset). Our own attempts
-  still in flight when r was answered may or may not have been counted, so they are not
-  subtracted: the estimate errs high. A lower count seen later does not release phantoms early:
-  the other consumer is usually just between two requests, and taking its slot would make it,
-  and then us, meet 429s. So the most foreign units seen within a window stay reserved, plus
-  `foreign_headroom` (1) spare unit while any are: another client's pace jitters, and its
-  retries race ours for every slot the window lets go. Near the window's edge the server may
-  have let go of an attempt we still hold, hiding a foreign unit: units that only a closer
-  reading of the edge suggests are reserved too, but only until the next observation (they are
-  mostly our own attempts, and holding them a window would waste a slot per window). A new L
-  or window from the server replaces the configured one.
+  the server held L - R units at some instant during r. Units it held beyond ours (answered and
+  in flight) are foreign (another consumer of the account) and are reserved as phantoms until
+  they must have left the server's window (a window after r's answer; for a fixed window, its
+  reset). A lower count seen later does not release phantoms early: the other consumer is
+  usually just between two requests, and taking its slot would make it, and then us, meet
+  429s. So the most foreign units seen within a window stay reserved, plus `foreign_headroom`
+  (1) spare unit while any are: another client's pace jitters, and its retries race ours for
+  every slot the window lets go. Units that may be ours are reserved too, but only until the
+  next observation: those our attempts in flight may account for (the server may not have
+  counted them yet, and they hold slots here already), and, near the window's edge, attempts
+  the server may have let go while we still hold them, hiding a foreign unit. Holding those a
+  window would idle a slot per attempt in flight. A new L or window from the server replaces
+  the configured one.
+- Segments: a sliding limit counted in segments (`RateLimit.segment`) holds each slot until a
+  window after the end of the segment that held its answer (plus the skew margin), since the
+  server counts a request until its whole segment has left the window.
 - Pause: a 429 stops admission on the limits that cover the rejected request until its
   retry-after, for every caller of the budget.
 """
@@ -158,6 +161,10 @@ class _Book:
         # Units the latest observation may hide at the window's edge; replaced by the next one.
         self.edge = _NO_EDGE
         self.open: dict[str, float] = {}  # ticket id -> start
+        # The fast path: `room` more admissions surely fit before `room_until` (see
+        # `MemoryRateBook.admit_now`); 0 sends the next admission down the full check.
+        self.room = 0
+        self.room_until = -math.inf
 
     @property
     def rule(self) -> RateLimit:
@@ -167,6 +174,7 @@ class _Book:
     def rule(self, rule: RateLimit) -> None:
         # Plain attributes for what every admission reads (a property per read adds up).
         self._rule = rule
+        self.room = 0
         self.limit = rule.limit
         self.window = rule.window
         self.margin = self.skew_margin * rule.window
@@ -214,7 +222,16 @@ class _Book:
                 return t
         return math.inf
 
+    def measure_room(self, now: float) -> None:
+        """Set `room` and `room_until` after a full check at `now` found room. Until then the
+        count can only fall: answers move a slot from open to closed, expiry and phantoms
+        only release. What can raise it (observations, pauses, new rules) resets `room`."""
+        self.room = self.limit - self.in_use(now) - self.foreign_at(now)
+        # Re-checked at least 100 times per window, so expiry keeps the books small.
+        self.room_until = now + self.window / 100
+
     def observe(self, obs: RateObservation, ticket: Ticket, end: float, counted: bool) -> None:
+        self.room = 0
         if obs.limit is not None and obs.limit > 0 and obs.limit != self.rule.limit:
             self.rule = attrs.evolve(self.rule, limit=obs.limit)
         if obs.window and not math.isclose(obs.window, self.rule.window, rel_tol=1e-9):
@@ -222,9 +239,12 @@ class _Book:
         if obs.remaining is None:
             return
         used = self.rule.limit - obs.remaining
-        ours, ours_inside = self.ours_counted(ticket, end, counted)
+        ours, ours_inside, in_flight = self.ours_counted(ticket, end, counted)
         until = self.phantoms_until(obs, end)
-        units = max(used - ours, 0)
+        # Foreign for sure even if the server had counted every attempt of ours in flight:
+        # kept a window. The rest may be ours in flight (already holding slots here) or at
+        # the window's edge: kept only until the next observation, which sees them answered.
+        units = max(used - ours - in_flight, 0)
         if units:
             self.reserve(_Phantoms(units + self.foreign_headroom, until))
         self.edge = _Phantoms(max(used - ours_inside, 0) - units, until)
@@ -232,6 +252,10 @@ class _Book:
     # -- defined per kind --------------------------------------------------------------------
     def admit(self, ticket: Ticket) -> None:
         raise NotImplementedError
+
+    def take(self, ticket: Ticket) -> None:
+        """`admit` within room measured by `measure_room`."""
+        self.admit(ticket)
 
     def release(self, ticket: Ticket) -> None:
         raise NotImplementedError
@@ -246,9 +270,10 @@ class _Book:
     def in_use(self, now: float) -> int:
         raise NotImplementedError
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
-        """Our attempts the server held when it answered: all that may be, and those a closer
-        reading of the window's edge says it still held (at most as many)."""
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int, int]:
+        """Our answered attempts the server held when it answered: all that may be, and those
+        a closer reading of the window's edge says it still held (at most as many); and our
+        attempts in flight that it may have counted too."""
         raise NotImplementedError
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
@@ -261,7 +286,12 @@ class _SlidingBook(_Book):
         self.closed: list[tuple[float, float]] = []  # heap of (answered, sent)
 
     def hold(self, end: float) -> float:
-        return end + self.rule.window + self.margin
+        """Until when an attempt answered at `end` holds its slot. Counted in segments, the
+        server received it at most `margin` after `end` by its clock: its segment ends no
+        later than the one holding `end + margin`, and our clock may run `margin` behind."""
+        if self.rule.segment is None:
+            return end + self.window + self.margin
+        return self.rule.released(end + self.margin) + self.margin
 
     def expire(self, now: float) -> None:
         super().expire(now)
@@ -294,18 +324,22 @@ class _SlidingBook(_Book):
     def in_use(self, now: float) -> int:
         return len(self.closed) + len(self.open)
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int, int]:
         # Every answered attempt still holding a slot may be held by the server too; but near
         # the window's edge the server may already have let one go that we still hold, which
         # would hide a foreign unit. The server received each attempt somewhere between sending
         # and answering: the middle of each span tells which probably went.
-        seen = (ticket.start + end) / 2 - self.rule.window
-        inside = sum(1 for answered, sent in self.closed if (sent + answered) / 2 > seen)
+        seen = (ticket.start + end) / 2
+        released = self.rule.released
+        inside = sum(1 for answered, sent in self.closed if released((sent + answered) / 2) > seen)
         rejected = 0 if counted else 1
-        return len(self.closed) - rejected, inside - rejected
+        return len(self.closed) - rejected, inside - rejected, len(self.open)
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
-        until = end + self.rule.window
+        if self.rule.segment is None:
+            until = end + self.window
+        else:  # as `hold`: the foreign units arrived by `end`, by the server's clock too
+            until = self.rule.released(end + self.margin)
         if obs.reset_at is not None:
             until = max(until, obs.reset_at)
         return until + self.margin
@@ -321,6 +355,7 @@ class _FixedBook(_Book):
         # then looks at a window or two instead of every ticket.
         self.open_window: dict[str, int] = {}
         self.flying: dict[int, int] = {}
+        self.room_window = 0  # the window `room` was measured in
 
     def index(self, t: float) -> int:
         return math.floor(t / self.window)
@@ -348,6 +383,14 @@ class _FixedBook(_Book):
         self.flying[last] = self.flying.get(last, 0) + 1
         self.charge(first, last)
 
+    def take(self, ticket: Ticket) -> None:
+        # Within measured room: away from any band, so one window, the one measured.
+        k = self.room_window
+        self.open[ticket.id] = ticket.start
+        self.open_window[ticket.id] = k
+        self.flying[k] = self.flying.get(k, 0) + 1
+        self.charges[k] = self.charges.get(k, 0) + 1
+
     def land(self, ticket_id: str) -> None:
         """The ticket is no longer in flight."""
         last = self.open_window.pop(ticket_id, None)
@@ -368,7 +411,12 @@ class _FixedBook(_Book):
     def close(self, ticket_id: str, start: float, end: float) -> None:
         self.land(ticket_id)
         if self.open.pop(ticket_id, None) is not None:
-            self.charge(self.index(start + self.margin) + 1, self.index(end + self.margin))
+            # Every window after the one it was charged to, up to the answer's.
+            window, margin = self.window, self.margin
+            first = math.floor((start + margin) / window) + 1
+            last = math.floor((end + margin) / window)
+            if first <= last:
+                self.charge(first, last)
 
     def free_at(self, now: float) -> float:
         # Within `margin` of a boundary an admission is charged to both windows, and what is
@@ -378,6 +426,14 @@ class _FixedBook(_Book):
         if first != last:
             return max(super().free_at(now), last * self.window + self.margin)
         return super().free_at(now)
+
+    def measure_room(self, now: float) -> None:
+        # A boundary's band charges two windows, and a new window counts every attempt still
+        # in flight: both are for the full check.
+        super().measure_room(now)
+        self.room_window = self.index(now + self.margin)
+        band = (self.room_window + 1) * self.window - self.margin
+        self.room_until = min(self.room_until, band)
 
     def ours_at(self, t: float) -> int:
         """Our attempts the server may count in the busiest window an admission at t touches."""
@@ -399,7 +455,7 @@ class _FixedBook(_Book):
     def in_use(self, now: float) -> int:
         return self.ours_at(now)
 
-    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int]:
+    def ours_counted(self, ticket: Ticket, end: float, counted: bool) -> tuple[int, int, int]:
         # Attempts still in flight and charged to the observed window may not be counted yet.
         k = self.index(end)
 
@@ -409,7 +465,7 @@ class _FixedBook(_Book):
         in_flight = sum(1 for s in self.open.values() if charged_to_k(s, s))
         rejected = 0 if counted or not charged_to_k(ticket.start, end) else 1
         ours = self.charges.get(k, 0) - in_flight - rejected
-        return ours, ours
+        return ours, ours, in_flight
 
     def phantoms_until(self, obs: RateObservation, end: float) -> float:
         until = (self.index(end) + 1) * self.rule.window
@@ -439,6 +495,7 @@ class MemoryRateBook:
         self._books = [_book(rule, skew_margin, open_ttl) for rule in limits]
         for book in self._books:
             book.foreign_headroom = foreign_headroom
+        self._covered: dict[tuple[int, ...], list[_Book]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
@@ -458,22 +515,41 @@ class MemoryRateBook:
         return self.admit_now(limit_ids)
 
     def admit_now(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
-        """`admit` without awaiting: these books answer at once (the budget's fast path)."""
+        """`admit` without awaiting: these books answer at once (the budget's fast path).
+
+        While every book still has room measured by its last full check (and that check is
+        recent enough), an admission only takes one unit of it: no expiry, no projection."""
         with self._lock:
             now = self._clock()
-            books = [self._books[i] for i in limit_ids]
-            ready = now
+            books = self._covered.get(limit_ids)
+            if books is None:
+                books = self._covered[limit_ids] = [self._books[i] for i in limit_ids]
             for book in books:
-                book.expire(now)
-                free = book.free_at(now)
-                if free > ready:
-                    ready = free
-            if ready > now:
-                return None, ready - now
+                if book.room <= 0 or now >= book.room_until:
+                    return self._admit_checked(books, limit_ids, now)
             ticket = Ticket(str(next(self._ids)), now, limit_ids)
             for book in books:
-                book.admit(ticket)
+                book.room -= 1
+                book.take(ticket)
             return ticket, 0.0
+
+    def _admit_checked(
+        self, books: list[_Book], limit_ids: tuple[int, ...], now: float
+    ) -> tuple[Ticket | None, float]:
+        ready = now
+        for book in books:
+            book.expire(now)
+            free = book.free_at(now)
+            if free > ready:
+                ready = free
+        if ready > now:
+            return None, ready - now
+        ticket = Ticket(str(next(self._ids)), now, limit_ids)
+        for book in books:
+            book.measure_room(now)
+            book.room -= 1
+            book.admit(ticket)
+        return ticket, 0.0
 
     def finish(
         self,
@@ -507,7 +583,9 @@ class MemoryRateBook:
 
     def _pause(self, limit_ids: tuple[int, ...], until: float) -> None:
         for i in limit_ids:
-            self._books[i].paused_until = max(self._books[i].paused_until, until)
+            book = self._books[i]
+            book.paused_until = max(book.paused_until, until)
+            book.room = 0
 
     async def usage(self) -> tuple[LimitUsage, ...]:
         with self._lock:

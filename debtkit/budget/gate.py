@@ -27,6 +27,7 @@ Typical use, one budget per credential shared by every client of it in the proce
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import logging
 import math
@@ -136,10 +137,13 @@ class BudgetStats:
 
 
 class _LoopQueues:
-    """Per event loop: one FIFO lock per request class and a wake-up signal."""
+    """Per event loop: one FIFO lock per request class, the callers queued for it, tickets
+    admitted for them in one batch and not yet taken, and a wake-up signal."""
 
     def __init__(self) -> None:
         self.locks: dict[str, asyncio.Lock] = {}
+        self.queued: dict[str, int] = {}
+        self.spare: dict[str, list[Ticket]] = {}
         self.changed = asyncio.Event()
 
     def lock(self, request_class: str) -> asyncio.Lock:
@@ -187,6 +191,13 @@ class Budget:
             raise ConfigurationError("a budget needs at least one rate limit")
         if any(rule.limit < 1 or rule.window <= 0 for rule in limits):
             raise ConfigurationError("every rate limit needs limit >= 1 and window > 0")
+        for rule in limits:
+            if rule.segment is not None and not (
+                rule.kind == "sliding" and 0 < rule.segment < math.inf
+            ):
+                raise ConfigurationError(
+                    f"{rule.name}: a segment is a positive number of seconds, for a sliding limit"
+                )
         if not 0 <= skew_margin < 0.5:
             raise ConfigurationError("skew_margin is a fraction of the window in [0, 0.5)")
         if books is None:
@@ -210,18 +221,32 @@ class Budget:
         self._retry_after = retry_after
         self._clock = clock
         self._sleep = sleep
+        # Each task's admitted, unreported attempt: (task, ticket) in the task's own context,
+        # which costs a fraction of a weak dictionary keyed by task. Tasks that share one
+        # context (`create_task(context=...)`) fall back to the weak dictionary.
+        self._ticket: contextvars.ContextVar[tuple[object, Ticket] | None] = contextvars.ContextVar(
+            f"debtkit_budget_ticket_{id(self):x}", default=None
+        )
         self._in_flight: weakref.WeakKeyDictionary[asyncio.Task[object], Ticket] = (
             weakref.WeakKeyDictionary()
         )
+        self._queued: dict[str, int] = {}  # callers past the fast path, by request class
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueues] = (
             weakref.WeakKeyDictionary()
         )
         self._admitted: dict[str, int] = {}
         self._covering: dict[str, tuple[int, ...]] = {}
         self._waiting = 0
-        # Held weakly so the books keeps no budget alive (the pool relies on that).
-        wake = weakref.WeakMethod(self._wake_all)
-        books.on_change(lambda: _call_if_alive(wake))
+        # Held weakly so the books keeps no budget alive (the pool relies on that); called on
+        # every answer, so it does nothing else while nobody waits.
+        budget = weakref.ref(self)
+
+        def wake() -> None:
+            alive = budget()
+            if alive is not None and alive._waiting:
+                alive._wake_all()
+
+        books.on_change(wake)
 
     @classmethod
     def for_adapter(
@@ -268,20 +293,41 @@ class Budget:
         limit_ids = self.covering(request.request_class)
         if not limit_ids:
             return  # auth, or a class no limit counts
-        ticket = await self._admit(request.request_class, limit_ids)
+        request_class = request.request_class
+        admit_now = self._admit_now
+        ticket = None
+        if admit_now is not None and not self._queued.get(request_class):
+            # Nobody queued for this class and the books answer synchronously: take the slot
+            # without a task, a lock or a loop turn (first-come order is not at stake).
+            ticket = admit_now(limit_ids)[0]
+            if ticket is not None:
+                self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
+        if ticket is None:
+            ticket = await self._admit(request_class, limit_ids)
         task = asyncio.current_task()
-        if task is not None:
-            # An attempt never reported back (a caller bypassing the transport) ends here.
+        if task is None:
+            return
+        # An attempt of this task never reported back (a caller bypassing the transport) ends
+        # here.
+        held = self._ticket.get()
+        if held is None or held[0] is task:
+            previous = held[1] if held is not None else self._in_flight.pop(task, None)
+            self._ticket.set((task, ticket))
+        else:  # another task's attempt in this very context: keep the two apart
             previous = self._in_flight.pop(task, None)
-            if previous is not None:
-                self.books.finish(previous, counted=True)
             self._in_flight[task] = ticket
+        if previous is not None:
+            self.books.finish(previous, counted=True)
 
     def after_response(self, request: Request, response: Response) -> None:
-        ticket = self._take_ticket()
+        ticket = self._take_ticket(asyncio.current_task())
+        observation = self._observe(response) if self._observe is not None else None
+        if observation is None and response.status != 429:
+            if ticket is not None:
+                self.books.finish(ticket, counted=True)
+            return
         limit_ids = self.covering(request.request_class)
         observations = []
-        observation = self._observe(response) if self._observe is not None else None
         if observation is not None:
             matched = self._match(observation, request.request_class)
             if matched is not None:
@@ -303,7 +349,7 @@ class Budget:
 
     def after_failure(self, request: Request, error: BaseException) -> None:
         # No answer: the server may have counted it, so the slot is held as if it had.
-        ticket = self._take_ticket()
+        ticket = self._take_ticket(asyncio.current_task())
         if ticket is not None:
             self.books.finish(ticket, counted=True)
 
@@ -331,44 +377,59 @@ class Budget:
         return queues
 
     async def _admit(self, request_class: str, limit_ids: tuple[int, ...]) -> Ticket:
+        """Queue first-come-first-served for the class until the books admit. Books that can
+        admit several at once (Redis) are asked for every caller queued in this loop, and the
+        tickets go to the next callers in order."""
         queues = self._queues()
-        admit_now = self._admit_now
-        if admit_now is not None and not queues.lock(request_class).locked():
-            # Nobody queued for this class and the books answer synchronously: take the slot
-            # without a task, a lock or a loop turn (first-come order is not at stake).
-            ticket, _ = admit_now(limit_ids)
-            if ticket is not None:
-                self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
-                return ticket
         self._waiting += 1
+        self._queued[request_class] = self._queued.get(request_class, 0) + 1
+        queues.queued[request_class] = queues.queued.get(request_class, 0) + 1
         try:
             # One caller per class asks the books at a time, in arrival order; a cancelled
             # waiter leaves the lock's queue without having taken anything.
             async with queues.lock(request_class):
-                while True:
-                    changed = queues.changed
-                    ticket, wait = await self._ask(limit_ids)
-                    if ticket is not None:
-                        self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
-                        return ticket
-                    await self._wait(wait, changed)
+                spare = queues.spare.get(request_class)
+                if spare:
+                    ticket = spare.pop(0)
+                else:
+                    while True:
+                        changed = queues.changed
+                        tickets, wait = await self._ask(limit_ids, queues.queued[request_class])
+                        if tickets:
+                            break
+                        await self._wait(wait, changed)
+                    ticket = tickets[0]
+                    if len(tickets) > 1:
+                        queues.spare.setdefault(request_class, []).extend(tickets[1:])
+                self._admitted[request_class] = self._admitted.get(request_class, 0) + 1
+                return ticket
         finally:
             self._waiting -= 1
+            self._queued[request_class] -= 1
+            queues.queued[request_class] -= 1
+            if not queues.queued[request_class]:
+                # Nobody left to take them (callers cancelled): give the slots back.
+                for unused in queues.spare.pop(request_class, ()):
+                    self.books.release(unused)
 
-    async def _ask(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+    async def _ask(self, limit_ids: tuple[int, ...], want: int) -> tuple[list[Ticket], float]:
         # A books may await (Redis): if this caller is cancelled while the answer is on its
-        # way, an admission that still arrives is given back instead of holding a slot.
-        answer = asyncio.ensure_future(self.books.admit(limit_ids))
+        # way, admissions that still arrive are given back instead of holding slots.
+        admit_many = getattr(self.books, "admit_many", None)
+        if admit_many is not None and want > 1:
+            asked: Awaitable[tuple[list[Ticket], float]] = admit_many(limit_ids, min(want, 64))
+        else:
+            asked = _as_list(self.books.admit(limit_ids))
+        answer = asyncio.ensure_future(asked)
         try:
             return await asyncio.shield(answer)
         except asyncio.CancelledError:
             answer.add_done_callback(self._give_back)
             raise
 
-    def _give_back(self, answer: asyncio.Future[tuple[Ticket | None, float]]) -> None:
+    def _give_back(self, answer: asyncio.Future[tuple[list[Ticket], float]]) -> None:
         if not answer.cancelled() and answer.exception() is None:
-            ticket, _ = answer.result()
-            if ticket is not None:
+            for ticket in answer.result()[0]:
                 self.books.release(ticket)
 
     async def _wait(self, seconds: float, changed: asyncio.Event) -> None:
@@ -397,9 +458,14 @@ class Budget:
             elif not loop.is_closed():
                 loop.call_soon_threadsafe(queues.wake)
 
-    def _take_ticket(self) -> Ticket | None:
-        task = asyncio.current_task()
-        return self._in_flight.pop(task, None) if task is not None else None
+    def _take_ticket(self, task: asyncio.Task[object] | None) -> Ticket | None:
+        if task is None:
+            return None
+        held = self._ticket.get()
+        if held is not None and held[0] is task:
+            self._ticket.set(None)
+            return held[1]
+        return self._in_flight.pop(task, None) if self._in_flight else None
 
     def _match(self, observation: RateObservation, request_class: str) -> int | None:
         """Which limit an observation describes: the one covering the class with the observed
@@ -444,10 +510,11 @@ class Budget:
         return ", ".join(self.limits[i].name for i in limit_ids)
 
 
-def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
-    bound = method()
-    if bound is not None:
-        bound()
+async def _as_list(
+    admission: Awaitable[tuple[Ticket | None, float]],
+) -> tuple[list[Ticket], float]:
+    ticket, wait = await admission
+    return ([ticket] if ticket is not None else []), wait
 
 
 class BudgetPool:

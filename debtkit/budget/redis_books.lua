@@ -4,15 +4,16 @@
 -- KEYS[1]  key prefix for one credential (ends with ':')
 -- ARGV     op, open_ttl, skew margin (fraction of each window), foreign headroom, n, then n
 --          limits as
---          (name, limit, window, 's'liding | 'f'ixed), then the op's own arguments:
---   admit   ticket, limit ids ("1,3")                   -> {"1", now} | {"0", seconds to wait}
---   finish  ticket, start, counted, limit ids, pause ids, pause seconds,
+--          (name, limit, window, 'sliding' | 'fixed', segment or ''), then the op's own
+--          arguments:
+--   admit   ticket, limit ids ("1,3")[, count]   -> {"1", now, admitted} | {"0", seconds to wait}
+--   finish  ticket, start, counted, limit ids, pause ids, pause seconds, seconds since answered,
 --           then per observation: limit id, L, remaining, reset_at, window       -> {}
 --   release ticket, start, limit ids (admitted but never sent: as if never admitted) -> {}
 --   usage                                  -> per limit: name, limit, window, in_use,
 --                                             foreign, paused_for, wait
 -- Keys per limit <prefix><name>: ...:open (zset ticket -> sent), ...:closed (sliding: zset
--- "ticket|sent" -> held until), ...:w:<k> (fixed: count in aligned window k), ...:phantoms (zset
+-- "ticket|sent|answered" -> held until), ...:w:<k> (fixed: count in aligned window k), ...:phantoms (zset
 -- units -> until), ...:edge ("units|until"), ...:pause (until), ...:rule (hash of the
 -- limit/window the server replaced).
 
@@ -28,17 +29,30 @@ local rules = {}
 local pos = 6
 for i = 1, n do
   local r = {name = ARGV[pos], limit = tonumber(ARGV[pos + 1]), window = tonumber(ARGV[pos + 2]),
-             kind = ARGV[pos + 3] == 'fixed' and 'f' or 's'}
+             kind = ARGV[pos + 3] == 'fixed' and 'f' or 's', segment = tonumber(ARGV[pos + 4])}
   r.key = prefix .. r.name .. ':'
   local over = redis.call('HMGET', r.key .. 'rule', 'limit', 'window')
   if over[1] then r.limit = tonumber(over[1]) end
   if over[2] then r.window = tonumber(over[2]) end
   r.margin = skew * r.window
   rules[i] = r
-  pos = pos + 4
+  pos = pos + 5
 end
 
 local function fmt(x) return string.format('%.6f', x) end
+
+-- When the server stops counting a request it received at x: a window later, or, counted in
+-- segments, a window after its segment ends (debtkit.plugin.RateLimit.released).
+local function released(r, x)
+  if not r.segment then return x + r.window end
+  return (math.floor(x / r.segment) + 1) * r.segment + r.window
+end
+
+-- Until when a sliding slot answered at x is held (_SlidingBook.hold in books.py).
+local function hold(r, x)
+  if not r.segment then return x + r.window + r.margin end
+  return released(r, x + r.margin) + r.margin
+end
 
 local function ids(list)
   local out = {}
@@ -63,7 +77,7 @@ end
 local function close(r, ticket, start, at)
   if redis.call('ZREM', r.key .. 'open', ticket) == 0 then return end
   if r.kind == 's' then
-    redis.call('ZADD', r.key .. 'closed', at + r.window + r.margin, ticket .. '|' .. start)
+    redis.call('ZADD', r.key .. 'closed', hold(r, at), ticket .. '|' .. start .. '|' .. fmt(at))
     touch(r, r.key .. 'closed')
   else
     charge(r, index(r, start + r.margin) + 1, index(r, at + r.margin))
@@ -136,7 +150,7 @@ local function sliding_holds(r)
   for i = 2, #closed, 2 do holds[#holds + 1] = tonumber(closed[i]) end
   local open = redis.call('ZRANGE', r.key .. 'open', 0, -1, 'WITHSCORES')
   for i = 2, #open, 2 do
-    holds[#holds + 1] = tonumber(open[i]) + open_ttl + r.window + r.margin
+    holds[#holds + 1] = hold(r, tonumber(open[i]) + open_ttl)
   end
   table.sort(holds)
   return holds
@@ -195,7 +209,8 @@ local function free_at(r)
   return ready
 end
 
-local function observe(r, start, counted, limit, remaining, reset_at, window)
+-- `answered`: when the answer arrived, by this clock (the update may land later).
+local function observe(r, start, answered, counted, limit, remaining, reset_at, window)
   if limit and limit > 0 and limit ~= r.limit then
     r.limit = limit
     redis.call('HSET', r.key .. 'rule', 'limit', limit)
@@ -209,23 +224,31 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   end
   if not remaining then return end
   local rejected = counted and 0 or 1
-  local ours, ours_inside, untill
+  local ours, ours_inside, in_flight, untill
   if r.kind == 's' then
     -- Every answered attempt still held may be held by the server too; the middle of each
     -- span tells which it probably let go of at the window's edge (debtkit/budget/books.py).
-    local seen = (start + now) / 2 - r.window
-    local closed = redis.call('ZRANGE', r.key .. 'closed', 0, -1, 'WITHSCORES')
-    ours, ours_inside = #closed / 2 - rejected, -rejected
-    for i = 1, #closed, 2 do
-      local sent = tonumber(string.match(closed[i], '|(.+)$'))
-      local answered = tonumber(closed[i + 1]) - r.window - r.margin
-      if (sent + answered) / 2 > seen then ours_inside = ours_inside + 1 end
+    local seen = (start + answered) / 2
+    -- Slots held when the answer came, by attempts sent before it (the update may land after
+    -- slots were let go and others taken: neither is ours to subtract).
+    local closed = redis.call('ZRANGEBYSCORE', r.key .. 'closed', '(' .. fmt(answered), '+inf')
+    ours, ours_inside = -rejected, -rejected
+    in_flight = redis.call('ZCOUNT', r.key .. 'open', '-inf', fmt(answered))
+    for i = 1, #closed do
+      -- (a member written before answers were kept counts as gone: the estimate errs high)
+      local sent_at, answered_at = string.match(closed[i], '|([^|]+)|([^|]+)$')
+      if sent_at and tonumber(sent_at) <= answered then
+        ours = ours + 1
+        if released(r, (tonumber(sent_at) + tonumber(answered_at)) / 2) > seen then
+          ours_inside = ours_inside + 1
+        end
+      end
     end
-    untill = now + r.window
+    untill = r.segment and released(r, answered + r.margin) or answered + r.window
     if reset_at and reset_at > untill then untill = reset_at end
   else
-    local k = index(r, now)
-    local in_flight = redis.call('ZCOUNT', r.key .. 'open', fmt(k * r.window - r.margin),
+    local k = index(r, answered)
+    in_flight = redis.call('ZCOUNT', r.key .. 'open', fmt(k * r.window - r.margin),
                                  '(' .. fmt((k + 1) * r.window + r.margin))
     ours = tonumber(redis.call('GET', r.key .. 'w:' .. k) or '0') - in_flight - rejected
     ours_inside = ours
@@ -233,7 +256,9 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
   end
   untill = untill + r.margin
   local used = r.limit - remaining
-  local units = math.max(used - ours, 0)
+  -- Foreign for sure: kept a window; what our attempts in flight may account for, only until
+  -- the next observation (as the edge), as in debtkit/budget/books.py.
+  local units = math.max(used - ours - in_flight, 0)
   if units > 0 then reserve(r, units + headroom, untill) end
   local edge = math.max(used - ours_inside, 0) - units
   if edge > 0 then
@@ -245,34 +270,45 @@ local function observe(r, start, counted, limit, remaining, reset_at, window)
 end
 
 if op == 'admit' then
-  local ticket = ARGV[pos]
+  -- Up to `count` tickets at once (one process's queue), named ticket, ticket:2, ticket:3...
+  local ticket, count = ARGV[pos], tonumber(ARGV[pos + 2] or '1')
   local wanted = ids(ARGV[pos + 1])
-  local ready = now
-  for _, r in ipairs(wanted) do
-    expire(r)
-    local at = free_at(r)
-    if at > ready then ready = at end
+  for _, r in ipairs(wanted) do expire(r) end
+  local given = 0
+  while given < count do
+    local ready = now
+    for _, r in ipairs(wanted) do
+      local at = free_at(r)
+      if at > ready then ready = at end
+    end
+    if ready > now then
+      if given == 0 then return {'0', fmt(ready - now)} end
+      break
+    end
+    given = given + 1
+    local id = given == 1 and ticket or ticket .. ':' .. given
+    for _, r in ipairs(wanted) do
+      redis.call('ZADD', r.key .. 'open', now, id)
+      touch(r, r.key .. 'open')
+      if r.kind == 'f' then charge(r, index(r, now - r.margin), index(r, now + r.margin)) end
+    end
   end
-  if ready > now then return {'0', fmt(ready - now)} end
-  for _, r in ipairs(wanted) do
-    redis.call('ZADD', r.key .. 'open', now, ticket)
-    touch(r, r.key .. 'open')
-    if r.kind == 'f' then charge(r, index(r, now - r.margin), index(r, now + r.margin)) end
-  end
-  return {'1', fmt(now)}
+  return {'1', fmt(now), tostring(given)}
 end
 
 if op == 'finish' then
+  -- ARGV[pos + 6]: seconds since the answer arrived, as the process measured it
   local ticket, start, counted = ARGV[pos], tonumber(ARGV[pos + 1]), ARGV[pos + 2] == '1'
+  local answered = now - math.max(tonumber(ARGV[pos + 6]) or 0, 0)
   if ticket ~= '' then
-    for _, r in ipairs(ids(ARGV[pos + 3])) do close(r, ticket, start, now) end
+    for _, r in ipairs(ids(ARGV[pos + 3])) do close(r, ticket, start, answered) end
   end
-  local i = pos + 6
+  local i = pos + 7
   while i + 4 <= #ARGV do
     local r = rules[tonumber(ARGV[i])]
+    observe(r, start, answered, counted, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]),
+            tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]))
     expire(r)
-    observe(r, start, counted, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]),
-            tonumber(ARGV[i + 4]))
     i = i + 5
   end
   local seconds = tonumber(ARGV[pos + 5])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
@@ -106,18 +107,29 @@ class RedisRateBook:
     async def _run(self, op: str, *args: str) -> list[Any]:
         spec: list[str] = []
         for rule in self._configured:
-            spec += [rule.name, str(rule.limit), repr(rule.window), rule.kind]
+            spec += [rule.name, str(rule.limit), repr(rule.window), rule.kind, _num(rule.segment)]
         head = [op, repr(self._open_ttl), repr(self._skew_margin)]
         head += [str(self._foreign_headroom), str(len(self._configured))]
         reply = await self._script(keys=[self._prefix], args=[*head, *spec, *args])
         return [v.decode() if isinstance(v, bytes) else v for v in reply]
 
     async def admit(self, limit_ids: tuple[int, ...]) -> tuple[Ticket | None, float]:
+        tickets, wait = await self.admit_many(limit_ids, 1)
+        return (tickets[0] if tickets else None), wait
+
+    async def admit_many(
+        self, limit_ids: tuple[int, ...], count: int
+    ) -> tuple[list[Ticket], float]:
+        """Up to `count` admissions in one round trip (as many as fit now), or how long to
+        wait: a process's queued callers would otherwise each wait for a round trip of
+        their own, and a busy process could not keep its share of the budget in use."""
         ticket_id = uuid.uuid4().hex
-        admitted, value = await self._run("admit", ticket_id, _ids(limit_ids))
-        if admitted == "1":
-            return Ticket(ticket_id, float(value), limit_ids), 0.0
-        return None, min(float(value), self._poll)
+        reply = await self._run("admit", ticket_id, _ids(limit_ids), str(count))
+        if reply[0] != "1":
+            return [], min(float(reply[1]), self._poll)
+        start = float(reply[1])
+        ids = [ticket_id] + [f"{ticket_id}:{n}" for n in range(2, int(reply[2]) + 1)]
+        return [Ticket(i, start, limit_ids) for i in ids], 0.0
 
     def finish(
         self,
@@ -135,17 +147,24 @@ class RedisRateBook:
             _ids(pause[0] if pause else ()),
             _num(pause[1] if pause else None),
         ]
+        observed = []
         for i, obs in observations if ticket else ():
             self._learn(i, obs)
-            args += [str(i + 1), _num(obs.limit), _num(obs.remaining), _num(obs.reset_at)]
-            args += [_num(obs.window)]
-        self._later(self._run("finish", *args))
+            observed += [str(i + 1), _num(obs.limit), _num(obs.remaining), _num(obs.reset_at)]
+            observed += [_num(obs.window)]
+        self._later(self._finish(args, observed, time.monotonic()))
+
+    async def _finish(self, args: list[str], observed: list[str], answered: float) -> None:
+        # The update runs later than the answer came (a task, a round trip, a busy process):
+        # the script dates the answer back by the age measured here, never by more.
+        await self._run("finish", *args, repr(time.monotonic() - answered), *observed)
 
     def release(self, ticket: Ticket) -> None:
         self._later(self._run("release", ticket.id, _num(ticket.start), _ids(ticket.limits)))
 
     def pause(self, limit_ids: tuple[int, ...], seconds: float) -> None:
-        self._later(self._run("finish", "", "", "1", "", _ids(limit_ids), _num(seconds)))
+        args = ["", "", "1", "", _ids(limit_ids), _num(seconds)]
+        self._later(self._finish(args, [], time.monotonic()))
 
     def _learn(self, i: int, obs: RateObservation) -> None:
         # Mirror a limit the server replaced, so this process matches observations to it.

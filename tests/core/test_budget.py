@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
+import sys
 from collections.abc import Mapping, Sequence
 
 import attrs
@@ -272,6 +274,42 @@ def test_a_slot_is_held_until_a_window_after_the_answer() -> None:
     assert run_virtual(main) == pytest.approx(2.0 + 10.0 + 0.01)
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tasks share a context from 3.11 on")
+def test_tasks_sharing_one_context_each_give_their_own_slot_back() -> None:
+    async def main(loop: VirtualTimeLoop) -> float:
+        budget = virtual_budget(loop, [RateLimit("w", 2, 10.0)], skew_margin=0.0)
+        shared = contextvars.copy_context()
+
+        async def attempt(took: float) -> None:
+            await budget.before_attempt(READ)
+            await asyncio.sleep(took)
+            budget.after_response(READ, response())
+
+        await asyncio.gather(
+            loop.create_task(attempt(1.0), context=shared),  # type: ignore[call-arg]
+            loop.create_task(attempt(2.0), context=shared),  # type: ignore[call-arg]
+        )
+        await budget.before_attempt(READ)
+        await budget.before_attempt(READ)
+        return loop.epoch() - EPOCH_START
+
+    # Both slots come back a window after their answers, not after the open-ticket TTL.
+    assert run_virtual(main) == pytest.approx(2.0 + 10.0)
+
+
+def test_the_fast_path_never_admits_past_the_limit_between_full_checks() -> None:
+    async def main(loop: VirtualTimeLoop) -> list[float]:
+        budget = virtual_budget(loop, [RateLimit("w", 3, 10.0)], skew_margin=0.0)
+        admitted = []
+        for _ in range(7):
+            await budget.before_attempt(READ)
+            admitted.append(loop.epoch() - EPOCH_START)
+            budget.after_response(READ, response())
+        return admitted
+
+    assert run_virtual(main) == pytest.approx([0, 0, 0, 10, 10, 10, 20])
+
+
 def test_a_429_pauses_every_caller_of_the_limit_until_retry_after() -> None:
     async def main(loop: VirtualTimeLoop) -> list[float]:
         budget = virtual_budget(loop, [RateLimit("all", 100, 60.0)])
@@ -340,6 +378,26 @@ def test_server_reporting_fewer_remaining_reserves_the_difference_for_the_foreig
     foreign, wait = run_virtual(main)
     assert foreign == 5
     assert wait == pytest.approx(100.0 + 0.1)  # the foreign units leave a window after we saw them
+
+
+def test_our_attempts_in_flight_that_the_server_counted_are_not_reserved_as_foreign() -> None:
+    def observe(r: Response) -> RateObservation:
+        return RateObservation(10, 5, None, 100.0)  # the server counted all 5 of ours
+
+    async def main(loop: VirtualTimeLoop) -> int:
+        budget = virtual_budget(loop, [RateLimit("w", 10, 100.0)], observe=observe)
+        requests = [READ] * 5
+
+        async def attempt(i: int) -> None:
+            await budget.before_attempt(requests[i])
+            await asyncio.sleep(0.1 * (i + 1))  # answered one after the other
+            budget.after_response(requests[i], response())
+
+        await asyncio.gather(*(attempt(i) for i in range(5)))
+        return (await budget.stats()).limits[0].foreign
+
+    # Five of ours hold five slots; none of the other five is kept for anyone.
+    assert run_virtual(main) == 0
 
 
 def test_foreign_slots_stay_reserved_for_a_window_though_a_later_answer_shows_fewer() -> None:

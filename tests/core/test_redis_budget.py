@@ -149,6 +149,42 @@ async def test_foreign_use_seen_by_one_process_is_reserved_for_all(
     await second.aclose()
 
 
+async def test_our_attempts_in_flight_that_the_server_counted_are_not_reserved_as_foreign(
+    redis_url: str, namespace: str
+) -> None:
+    rule = RateLimit("all", 10, 60.0)
+
+    def observe(response: Response) -> RateObservation:
+        return RateObservation(10, 7, None, 60.0)  # 3 used: the 3 of ours, 2 still in flight
+
+    first = budget_on(redis_url, namespace, rule, observe=observe)
+    second = budget_on(redis_url, namespace, rule)
+    await first.before_attempt(READ)
+    # Two attempts in flight in another process (tasks of their own, answers still to come).
+    await asyncio.gather(*(asyncio.ensure_future(second.before_attempt(READ)) for _ in range(2)))
+    first.after_response(READ, ok())
+    await first.books.settle()
+    usage = (await second.stats()).limits[0]
+    assert (usage.in_use, usage.foreign) == (3, 2)  # until the next observation, not a window
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_queued_callers_take_what_fits_and_cancelled_ones_give_their_slots_back(
+    redis_url: str, namespace: str
+) -> None:
+    rule = RateLimit("all", 4, 60.0)
+    budget = budget_on(redis_url, namespace, rule)
+    waiting = [asyncio.ensure_future(budget.before_attempt(READ)) for _ in range(7)]
+    await asyncio.sleep(0.5)
+    admitted = [task for task in waiting if task.done()]
+    await stop(waiting)
+    await budget.books.settle()
+    usage = (await budget.stats()).limits[0]
+    assert (len(admitted), usage.in_use) == (4, 4)
+    await budget.aclose()
+
+
 async def test_a_new_limit_from_the_server_is_shared(redis_url: str, namespace: str) -> None:
     rule = RateLimit("all", 10, 60.0)
     first = budget_on(

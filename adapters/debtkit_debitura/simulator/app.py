@@ -66,7 +66,8 @@ __all__ = ["DEFAULT_API_KEY", "DEFAULT_LIMITS", "STATE", "create_app"]
 
 DEFAULT_API_KEY = "sim-debitura-key"
 DEFAULT_LIMITS = (
-    RateLimit("minute", 2000, 60.0, "sliding"),
+    # "Sliding window, 10-s segments", read as `WindowLimiter` documents it.
+    RateLimit("minute", 2000, 60.0, "sliding", segment=10.0),
     RateLimit("hour", 20000, 3600.0, "fixed"),
     RateLimit("day", 100000, 86400.0, "fixed"),
 )
