@@ -39,7 +39,7 @@ from debtkit.bulk.journal import (
     Settlement,
 )
 from debtkit.bulk.pg_migrations import migrate
-from debtkit.errors import ConfigurationError, LedgerError, Problem
+from debtkit.errors import ConfigurationError, DebtkitError, LedgerError, Problem
 from debtkit.urls import redact_url
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class PostgresLedger:
     def _guarded(self, doing: str) -> Any:
         try:
             yield
-        except (LedgerError, ConfigurationError):
+        except DebtkitError:  # ours, or the input's: as they are
             raise
         except Exception as exc:  # asyncpg's, OSError, timeouts: typed, without the password
             import asyncpg

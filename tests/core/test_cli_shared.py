@@ -38,6 +38,8 @@ async def test_import_into_a_postgres_ledger_prints_the_import_id_it_made_and_cr
     assert re.search(r"import id [0-9a-f]{16}", captured.err)
     assert len(adapter.provider.cases_by_ref) == 12
     assert "fake: 12 debts: created 12" in captured.out
+    assert "ledger: postgresql://debtkit:***@" in captured.out
+    assert postgres_server.PASSWORD not in captured.out + captured.err
 
 
 async def test_worker_drains_a_started_import_and_exits_by_itself(
@@ -49,10 +51,15 @@ async def test_worker_drains_a_started_import_and_exits_by_itself(
     async with open_ledger(shared_ledger_url) as ledger:
         client = adapter.connect({"api_key": "k"})
         await start_import(client, ledger, read_debts(source), account=account, import_id="w1")
-    argv = ["worker", *FAKE, "--ledger", shared_ledger_url, "--import", "w1", "--batch-size", "7"]
+    results = tmp_path / "worker.jsonl"
+    argv = [
+        "worker", *FAKE, "--ledger", shared_ledger_url, "--import", "w1", "--batch-size", "7",
+        "--results", str(results),
+    ]  # fmt: skip
     code = await asyncio.wait_for(cli(argv, adapter), timeout=120)
     assert code == 0
     assert len(adapter.provider.cases_by_ref) == 30
+    assert len(results.read_text().splitlines()) == 30
 
 
 async def test_status_counts_an_imports_debts_per_state(
