@@ -27,11 +27,15 @@ some milliseconds), but when another process holds the write lock (loading an im
 settling a batch) the busy wait blocks whoever runs it, for up to `busy_timeout`: on the
 event loop that would stall every request in flight and the lease renewals, so live claims
 could expire and be taken over. Measured (benchmarks/ledger.py, one worker, in-memory
-provider, a loaded 2-core machine): the hop to the thread costs 0.2-0.3 ms, and a drain runs
-within about 10% of the same ledger run on the loop (1,060 against 1,130 debts/s), since
-each batch takes a few hops and Python's sqlite3 releases the GIL while SQLite works. One
-thread per ledger also keeps SQLite's one-connection-one-thread rule simply. Cancelling a
-call does not cancel its transaction: it commits or rolls back whole, as on PostgreSQL.
+provider, so the process is CPU-bound; a 2-core machine at load average 10): a hop to the
+thread costs 0.2-0.3 ms, a few per batch, and a drain runs at 0.63-1.01x (median 0.92x, five
+paired runs) of the same ledger run on the loop: the loop and the thread take turns with the
+GIL. Against a real provider, whose requests and rate budget set the pace, that is noise; a
+frozen loop is not. (The alternative, statements on the loop with a zero busy timeout and
+asynchronous retries of ``BEGIN IMMEDIATE``, would also block the loop for each statement,
+up to seconds for the copy of a large import.) One thread per ledger also keeps SQLite's
+one-connection-one-thread rule simply. Cancelling a call does not cancel its transaction:
+it commits or rolls back whole, as on PostgreSQL.
 
 **Lost.** A new file is only made where no earlier run left evidence of one: a missing or
 empty file while any of `earlier_results` exists (the CLI passes its results file) raises

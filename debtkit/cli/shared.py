@@ -57,8 +57,9 @@ def add_arguments(command: argparse.ArgumentParser, *, import_id_required: bool)
         dest="import_id",
         required=import_id_required,
         metavar="ID",
-        help="the import's id in a shared ledger (import: a new one is made and printed on"
-        " stderr when omitted)",
+        help="the import's id in a shared ledger (import: with a file --ledger, --import is"
+        " what makes it shared; with a postgresql:// or sqlite:/// URL a new id is made and"
+        " printed on stderr when omitted)",
     )
     command.add_argument(
         "--lease",
