@@ -32,6 +32,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from benchmarks.report import Figure
@@ -116,7 +117,8 @@ async def _budget_used(plan: FleetPlan, workers: int, server_url: str, redis: st
     """Share of the limit the simulator admitted over its busy span, in percent."""
     ledger = await _database(server_url)
     async with SimulatorProcess(plan.provider, **plan.simulator) as simulator:
-        import_id, _ = await start(plan, simulator, ledger)
+        with tempfile.TemporaryDirectory() as folder:
+            import_id, _ = await start(plan, simulator, ledger, Path(folder) / "debts.jsonl")
         command = worker_command(plan, simulator, ledger, import_id, redis)
         async with _workers(command, workers) as spawned:
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in spawned)), BOUND)
@@ -166,7 +168,8 @@ async def _takeover(plan: FleetPlan, server_url: str, redis: str) -> tuple[float
     """Seconds from a SIGKILL until the dead worker holds no unsettled debt; debts it held."""
     ledger = await _database(server_url)
     async with SimulatorProcess(plan.provider, **plan.simulator) as simulator:
-        import_id, _ = await start(plan, simulator, ledger)
+        with tempfile.TemporaryDirectory() as folder:
+            import_id, _ = await start(plan, simulator, ledger, Path(folder) / "debts.jsonl")
         command = worker_command(plan, simulator, ledger, import_id, redis)
         async with _workers(command, 2) as (doomed, survivor):
             loop = asyncio.get_running_loop()
