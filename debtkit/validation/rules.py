@@ -12,6 +12,7 @@ import decimal
 import functools
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -90,7 +91,10 @@ class _PhoneMemo:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._found: dict[tuple[str, str | None], PhoneNumber | RuleViolation] = {}
+        # Ordered: evicting the oldest of a plain dict scans the holes earlier evictions left.
+        self._found: OrderedDict[tuple[str, str | None], PhoneNumber | RuleViolation] = (
+            OrderedDict()
+        )
 
     def get(self, key: tuple[str, str | None]) -> PhoneNumber | RuleViolation | None:
         return self._found.get(key)
@@ -98,9 +102,8 @@ class _PhoneMemo:
     def put(self, key: tuple[str, str | None], found: PhoneNumber | RuleViolation) -> None:
         entries = self._found
         if len(entries) >= self._size:
-            # Another thread may have evicted the oldest first, or be inserting.
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
-                del entries[next(iter(entries))]
+            with contextlib.suppress(KeyError):  # another thread emptied it first
+                entries.popitem(last=False)
         entries[key] = found
 
     def clear(self) -> None:
