@@ -7,7 +7,9 @@ import importlib
 
 from benchmarks.report import table
 
-ALL = ("budget", "throughput", "overhead", "validation", "memory", "peer", "sync")
+ALL = (
+    "budget", "throughput", "overhead", "validation", "memory", "peer", "sync", "lost_responses",
+)  # fmt: skip
 
 
 def main() -> None:

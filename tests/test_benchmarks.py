@@ -17,5 +17,13 @@ def test_every_benchmark_runs_in_its_quick_variant() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "All figures" in done.stdout
-    for name in ("budget", "throughput", "overhead", "validation", "memory", "peer"):
+    for name in (
+        "budget",
+        "throughput",
+        "overhead",
+        "validation",
+        "memory",
+        "peer",
+        "lost_responses",
+    ):
         assert f"| {name}" in done.stdout
