@@ -254,6 +254,9 @@ class GetBillClient(BaseClient):
         stops once every reference is found."""
         wanted = set(creditor_references)
         found: dict[str, Case] = {}
+        # GetBill stamps import_date in whole seconds: a debt created at 10:31:53.9 reads
+        # 10:31:53, so a bound of 10:31:53.6 would miss it. Whole seconds, rounded down.
+        created_after = created_after.replace(microsecond=0)
         async for case in self.cases(created_after=created_after):
             reference = case.creditor_reference
             if reference in wanted and reference not in found:

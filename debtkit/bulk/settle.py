@@ -17,6 +17,10 @@ What a listing tells, per debt of a lost batch:
   be at work: only a listing started, on the provider's clock, ``in_flight`` seconds after
   the latest time the failure can have happened there counts (`ProviderClock.gone_by`).
 - the listing failed: the batch's debts are ``ambiguous`` (as before: a rerun looks them up).
+
+Before any answer told the provider's clock, a listing is bounded by the local clock (5
+minutes back); debts it did not show are listed again at once with the clock its answers
+told, never resent on its word.
 """
 
 from __future__ import annotations
@@ -138,9 +142,9 @@ class Settler(Generic[T]):
         settling = asyncio.ensure_future(self.run())
         senders = asyncio.ensure_future(sending)
         try:
-            await asyncio.wait({senders, settling}, return_when=asyncio.FIRST_EXCEPTION)
-            if settling.done():
-                settling.result()  # the settler failed: raise it
+            await asyncio.wait({senders, settling}, return_when=asyncio.FIRST_COMPLETED)
+            if settling.done():  # it returns only once closed: it failed, raise that
+                settling.result()
             await senders
             await self.close()
             await settling
@@ -165,7 +169,7 @@ class Settler(Generic[T]):
         """One listing for every batch waiting now; how many batches it had to hold back
         (debts it did not show, which may still be in flight)."""
         batches, self._waiting = self._waiting, []
-        listed_at = self.clock.now()
+        listed_at, guessed = self.clock.now(), not self.clock.known
         since = min(self.clock.earliest(lost.sent_at) for lost in batches)
         wanted = {self._reference(item) for lost in batches for item in lost.items}
         try:
@@ -188,7 +192,9 @@ class Settler(Generic[T]):
                     absent.append(item)
             if not absent:
                 continue
-            if lost.answered or self.clock.gone_by(lost.failed_at, listed_at):
+            if guessed and self.clock.known:  # bounded by the local clock: list again by GetBill's
+                self._waiting.append(_Lost(absent, lost.sent_at, lost.failed_at, lost.answered))
+            elif lost.answered or self.clock.gone_by(lost.failed_at, listed_at):
                 for item in absent:
                     sends = self._sends.get(self._reference(item), 1)
                     (to_resend if sends < self._attempts else spent).append(item)
