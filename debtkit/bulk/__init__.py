@@ -2,6 +2,7 @@
 
 - `debtkit.bulk.importer`: `bulk_import`, its results and outcomes.
 - `debtkit.bulk.ledger`: the import journal that makes reruns exactly-once.
+- `debtkit.bulk.settle`: lost batches settled in the background, one listing for all waiting.
 """
 
 from debtkit.bulk.importer import (

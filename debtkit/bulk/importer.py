@@ -22,6 +22,9 @@ singly or in a batch: a read per debt would double the cost of an import (batche
 thousand reads per request), and clients that look references up before creating
 (`ReferenceCheckingCreator`, GetBill) are told not to, so no debt costs two reads. References
 created outside this ledger are the caller's to reconcile before importing.
+
+A batch whose answer is lost is settled in the background when the client allows it (GetBill:
+`debtkit.bulk.settle`), so the pipeline keeps sending meanwhile.
 """
 
 from __future__ import annotations
@@ -263,12 +266,12 @@ class _Run:
     async def _send_batch(self, items: list[_Item]) -> list[_Settled]:
         assert isinstance(self.client, BatchCreator)
         settler, sent_at = self.settler, self.settler.now() if self.settler else 0.0
+        debts = [item.debt for item in items]
         try:
             if settler is not None:  # a lost batch goes to the settler, unsettled
-                debts = [item.debt for item in items]
                 results = await settler.client.create_batch(debts, settle_lost=False)
             else:
-                results = await self.client.create_batch([item.debt for item in items])
+                results = await self.client.create_batch(debts)
         except DebtkitError as exc:
             logger.warning("%s: batch of %d failed: %s", self.provider, len(items), exc)
             if not is_ambiguous(exc) and not isinstance(exc, AmbiguousWriteError):
@@ -391,8 +394,8 @@ async def bulk_import(
         async def report(results: list[BulkResult]) -> None:
             await settled.put((len(results), results))
 
-        async def resend(items: list[_Item]) -> None:
-            await report(await run.send(items))
+        async def resend(items: list[_Item]) -> None:  # a listing showed them absent
+            await report(await run.send([attrs.evolve(i, look_up_first=False) for i in items]))
 
         async def conclude(outcomes: Outcomes[_Item]) -> None:
             await report(run.conclude(outcomes))
