@@ -403,7 +403,7 @@ async def bulk_import(
         if size > 1 and isinstance(client, ClockedFinder):  # see debtkit.bulk.settle
             run.settler = Settler[_Item](
                 client, reference=lambda item: item.ref, report=conclude, resend=resend,
-                max_waiting=size * concurrency,
+                max_waiting=max(size * concurrency, 1000),
             )  # fmt: skip
 
         async def produce() -> None:
