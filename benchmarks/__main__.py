@@ -19,6 +19,7 @@ ALL = (
     "sync",
     "ledger",
     "fleet",
+    "lost_responses",
 )
 
 

@@ -2,9 +2,14 @@
 
 ``python -m benchmarks.server PROVIDER '{"latency": 0.2, "unlimited": true}'`` prints one JSON
 line (base URL and credentials) once it listens, then serves until terminated.
-`out_of_process()` runs it as an async context manager. With ``"log": true`` a second
-loopback server (``log_url``) answers ``GET /`` with the simulator's own log of rate-limited
-requests, ``[[arrival time, status], ...]`` (GetBill: writes; Debitura: every API request).
+`out_of_process()` runs it as an async context manager.
+
+Settings: ``latency``, ``time_scale``, ``unlimited``, ``batch_cost``; for GetBill also
+``write_limit``/``read_limit`` and ``lost_response`` (with ``fault_methods``, ``seed``: faults
+on the API only). With ``"log": true`` a second loopback server (``log_url``) answers ``GET /``
+with the simulator's own log of rate-limited requests, ``[[arrival time, status], ...]``
+(GetBill: writes; Debitura: every API request), and GetBill's app serves its whole request log
+and the faults it served at ``GET /_bench/log`` (`simulator_log()`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import attrs
 from aiohttp import web
 
@@ -35,8 +41,14 @@ class Served:
 
 def _app_options(provider: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    if settings.get("latency"):
-        options["faults"] = Faults(latency=float(settings["latency"]))
+    if settings.get("latency") or settings.get("lost_response"):
+        options["faults"] = Faults(
+            latency=float(settings.get("latency") or 0.0),
+            lost_response=float(settings.get("lost_response") or 0.0),
+            only_methods=tuple(settings.get("fault_methods") or ()),
+            only_paths=("/external-api",) if provider == "getbill" else (),
+            seed=settings.get("seed"),
+        )
     if settings.get("time_scale"):
         options["time_scale"] = float(settings["time_scale"])
     if settings.get("unlimited"):
@@ -46,6 +58,9 @@ def _app_options(provider: str, settings: Mapping[str, Any]) -> dict[str, Any]:
             options["limits"] = (RateLimit("minute", 10**9, 60.0),)
     if settings.get("batch_cost"):
         options["batch_cost"] = settings["batch_cost"]
+    for name in ("write_limit", "read_limit"):
+        if settings.get(name):
+            options[name] = int(settings[name])
     return options
 
 
@@ -59,8 +74,29 @@ def _log(provider: str, app: web.Application) -> list[tuple[float, int]]:
     return [(r.at, r.status) for r in app[DEBITURA_STATE].requests]
 
 
+def _log_route(provider: str, app: web.Application, faults: Faults | None) -> None:
+    """``GET /_bench/log``: GetBill's request log (time, method, path, bucket, status,
+    admitted, query), the faults served and the ``internal_id`` of every debt held."""
+    from debtkit_getbill.simulator import STATE
+
+    async def log(_: web.Request) -> web.Response:
+        entries = [
+            [e.at, e.method, e.path, e.bucket, e.status, e.admitted, dict(e.query)]
+            for e in app[STATE].log
+        ]
+        served = dict(faults.served) if faults is not None else {}
+        held = [d.get("internal_id") for d in app[STATE].debts.values()]
+        return web.json_response({"log": entries, "served": served, "internal_ids": held})
+
+    if provider == "getbill":
+        app.router.add_get("/_bench/log", log)
+
+
 async def _serve(provider: str, settings: Mapping[str, Any]) -> None:
-    app = load_adapter(provider).simulator(**_app_options(provider, settings))
+    options = _app_options(provider, settings)
+    app = load_adapter(provider).simulator(**options)
+    if settings.get("log"):
+        _log_route(provider, app, options.get("faults"))
     log_app = web.Application()
 
     async def log(request: web.Request) -> web.Response:
@@ -86,6 +122,14 @@ async def out_of_process(provider: str, **settings: Any) -> AsyncIterator[Served
     finally:
         process.terminate()
         process.wait(30)
+
+
+async def simulator_log(served: Served) -> dict[str, Any]:
+    """What ``GET /_bench/log`` answers (the server must run with ``log: true``)."""
+    origin = served.base_url.split("/external-api")[0]
+    async with aiohttp.ClientSession() as session, session.get(f"{origin}/_bench/log") as got:
+        answer: dict[str, Any] = await got.json()
+    return answer
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def was_sent(error: BaseException) -> bool:
 
 async def create_exactly_once(
     send: Callable[[], Awaitable[T]],
-    look_up: Callable[[], Awaitable[L]],
+    look_up: Callable[[], Awaitable[L]] | None,
     settled: Callable[[L], T | None],
     *,
     provider: str,
@@ -70,6 +70,8 @@ async def create_exactly_once(
     `settled(found)` turns what the lookup found into the result when the write did land
     (for a batch: only when every item landed; partial landings are the caller's to split
     before calling again). Returns the created result or raises the final error.
+    `look_up=None` leaves an ambiguous failure to the caller: it is raised at once, unsettled
+    (`debtkit.bulk.settle` settles lost batches apart from sending).
     """
     attempt = 1
     while True:
@@ -86,7 +88,7 @@ async def create_exactly_once(
                 await sleep(retry.delay(attempt, error))
                 attempt += 1
                 continue
-            if not is_ambiguous(error):
+            if not is_ambiguous(error) or look_up is None:
                 raise
             logger.debug("%s: create failed ambiguously (%s); looking it up", provider, error)
             try:

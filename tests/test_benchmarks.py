@@ -19,7 +19,7 @@ def test_every_benchmark_runs_in_its_quick_variant() -> None:
     assert "All figures" in done.stdout
     names = (
         "budget", "shared_budget", "throughput", "overhead", "validation", "memory", "import_cpu",
-        "peer",
+        "peer", "lost_responses",
     )  # fmt: skip
     for name in names:
         assert f"| {name}" in done.stdout

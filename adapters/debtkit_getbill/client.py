@@ -5,13 +5,17 @@ Every write is validated locally first; a refused debt never costs a request. Re
 creates are POSTs, which the transport never re-sends; an unknown outcome (no answer, a 5xx,
 or a 2xx that cannot be read, see `debtkit_getbill.envelope`) is settled by a lookup before
 anything is sent again.
+
+GetBill's clock is read from the ``Date`` header of its answers (`provider_clock`,
+`debtkit.provider_clock.ProviderClock`): lookups of lost batches by creation time
+(`find_created`) are bounded by the time GetBill stamps, not by the local clock.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,7 @@ from debtkit.events.snapshots import SnapshotStore
 from debtkit.events.sync import ChangeFeed
 from debtkit.exactly_once import create_exactly_once, is_ambiguous
 from debtkit.paging import Page, case_key, paginate
+from debtkit.provider_clock import ProviderClock
 from debtkit.transport import Request, RequestGate, Response, Transport, path_segment
 from debtkit.validation import CheckedDebt
 from debtkit_getbill.company import Company
@@ -136,10 +141,13 @@ class GetBillClient(BaseClient):
         relax: Collection[str] = (),
         default_region: str = "FR",
         observer: RateObservingGate | None = None,
+        provider_clock: ProviderClock | None = None,
     ) -> None:
         super().__init__(transport, rules, relax=relax, default_region=default_region)
         self._default_region = default_region
         self._observer = observer
+        # GetBill's time, from the Date header of every answer to a debts request.
+        self.provider_clock = provider_clock if provider_clock is not None else ProviderClock()
         # GetBill's other API families, each in its own module (same transport and budget).
         self.followups = Followups(transport)
         self.debtors = Debtors(transport)
@@ -165,7 +173,11 @@ class GetBillClient(BaseClient):
     # -- reads ---------------------------------------------------------------------------
 
     async def _send(self, request: Request) -> Response:
-        return await self.transport.request(request)
+        response = await self.transport.request(request)
+        received = self.provider_clock.now()
+        date = response.headers.get("Date")
+        self.provider_clock.observe(date, sent=received - response.elapsed, received=received)
+        return response
 
     async def get(self, provider_id: str) -> Case:
         response = await self._send(Request("GET", f"debts/{_segment(provider_id)}"))
@@ -233,9 +245,20 @@ class GetBillClient(BaseClient):
         debt: settling a lost batch of 1,000 costs a few reads, not a thousand. `since`
         should be a little before the create was sent, to absorb clock skew.
         """
+        return await self.find_created(creditor_references, created_after=since - LOOKUP_SKEW)
+
+    async def find_created(
+        self, creditor_references: Collection[str], *, created_after: datetime
+    ) -> dict[str, Case]:
+        """The debts among `creditor_references` GetBill stamped at or after `created_after`
+        (a time on GetBill's clock: see `provider_clock`), by reference; one listing that
+        stops once every reference is found."""
         wanted = set(creditor_references)
         found: dict[str, Case] = {}
-        async for case in self.cases(created_after=since - LOOKUP_SKEW):
+        # GetBill stamps import_date in whole seconds: a debt created at 10:31:53.9 reads
+        # 10:31:53, so a bound of 10:31:53.6 would miss it. Whole seconds, rounded down.
+        created_after = created_after.replace(microsecond=0)
+        async for case in self.cases(created_after=created_after):
             reference = case.creditor_reference
             if reference in wanted and reference not in found:
                 found[reference] = case
@@ -328,6 +351,7 @@ class GetBillClient(BaseClient):
         *,
         batch_name: str | None = None,
         chunk_size: int = MAX_BATCH,
+        settle_lost: bool = True,
     ) -> list[ItemResult]:
         """Create many debts, `chunk_size` (at most 1,000) per request; one result per input.
 
@@ -338,7 +362,9 @@ class GetBillClient(BaseClient):
         each of its debts with that error. A chunk whose outcome is unknown (no response, a
         5xx, or a 2xx that cannot be read) is settled with one bounded listing: the debts
         that landed are kept, the absent ones sent again; what still cannot be told gets an
-        `AmbiguousWriteError`. Never raises halfway.
+        `AmbiguousWriteError`. Never raises halfway. ``settle_lost=False`` leaves such a chunk
+        unsettled: each of its debts carries the ambiguous error itself (`is_ambiguous`), for
+        a caller that settles lost batches apart (`debtkit.bulk.settle`, with `find_created`).
 
         What it guarantees about ``creditor_reference``: no call creates one twice (a
         reference repeated within the call is refused locally with `DuplicateError` and not
@@ -374,7 +400,7 @@ class GetBillClient(BaseClient):
                 for i, d, _ in chunk:
                     results[i] = ItemResult(i, d.creditor_reference, error=unavailable)
                 continue
-            sent = await self._send_chunk(chunk, batch_name)
+            sent = await self._send_chunk(chunk, batch_name, settle_lost)
             results.update(sent)
             unavailable = next(
                 (
@@ -389,13 +415,16 @@ class GetBillClient(BaseClient):
         return [results[i] for i in range(len(debts))]
 
     async def _send_chunk(
-        self, chunk: list[tuple[int, Debt, dict[str, Any]]], batch_name: str | None
+        self,
+        chunk: list[tuple[int, Debt, dict[str, Any]]],
+        batch_name: str | None,
+        settle_lost: bool = True,
     ) -> dict[int, ItemResult]:
         """One batch request, exactly once: after an ambiguous failure the debts that landed
         are found with one bounded listing and only the absent ones are sent again."""
         pending = list(chunk)
         landed: dict[int, ItemResult] = {}
-        since = datetime.now(timezone.utc)
+        since = self.provider_clock.earliest(self.provider_clock.now())  # on GetBill's clock
 
         async def send() -> dict[int, ItemResult]:
             body: dict[str, Any] = {"debts": [payload for _, _, payload in pending]}
@@ -406,7 +435,8 @@ class GetBillClient(BaseClient):
             return _batch_results(pending, batch_data(response), response)
 
         async def look_up() -> dict[str, Case]:
-            return await self.find_many([d.creditor_reference for _, d, _ in pending], since=since)
+            references = [d.creditor_reference for _, d, _ in pending]
+            return await self.find_created(references, created_after=since)
 
         def settled(found: dict[str, Case]) -> dict[int, ItemResult] | None:
             for index, debt, _ in pending:
@@ -419,12 +449,14 @@ class GetBillClient(BaseClient):
         refs = [debt.creditor_reference for _, debt, _ in chunk]
         try:
             results = await create_exactly_once(
-                send, look_up, settled, provider=PROVIDER, references=refs,
-                retry=self.transport.retry,
+                send, look_up if settle_lost else None, settled, provider=PROVIDER,
+                references=refs, retry=self.transport.retry,
             )  # fmt: skip
         except DebtkitError as exc:
             error = exc
-            if is_ambiguous(exc):  # confirmed absent after the last try: nothing was created
+            # Settled: confirmed absent after the last try, nothing was created. Unsettled:
+            # the caller settles it (settle_lost=False).
+            if is_ambiguous(exc) and settle_lost:
                 reason = f"batch request failed without a usable answer ({type(exc).__name__})"
                 error = AmbiguousWriteError(
                     PROVIDER, [d.creditor_reference for _, d, _ in pending], reason

@@ -10,6 +10,7 @@
   workers on one host (schema in `sqlite_migrations`, operations in `sqlite_transactions`).
 - `debtkit.bulk.shared`: `open_ledger(url_or_path)`, `start_import(...)`.
 - `debtkit.bulk.drain`: `drain(...)`, what a worker runs.
+- `debtkit.bulk.settle`: lost batches settled in the background, one listing for all waiting.
 
 Shared imports, in short::
 

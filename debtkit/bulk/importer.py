@@ -22,6 +22,9 @@ singly or in a batch: a read per debt would double the cost of an import (batche
 thousand reads per request), and clients that look references up before creating
 (`ReferenceCheckingCreator`, GetBill) are told not to, so no debt costs two reads. References
 created outside this ledger are the caller's to reconcile before importing.
+
+A batch whose answer is lost is settled in the background when the client allows it (GetBill:
+`debtkit.bulk.settle`), so the pipeline keeps sending meanwhile.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from typing import Protocol, cast, runtime_checkable
 import attrs
 
 from debtkit.bulk.ledger import Ledger, LedgerState, content_hash
+from debtkit.bulk.settle import ClockedFinder, Outcomes, Settler
 from debtkit.errors import (
     AmbiguousWriteError,
     APIStatusError,
@@ -208,6 +212,7 @@ class _Run:
         if len(self._met) >= max(at_least, 1):
             self.ledger.record(self.provider, self._records, self.run_id, claimed=self._claims)
             self._records, self._claims, self._met = [], [], {}
+        self.settler: Settler[_Item] | None = None  # settles lost batches apart (GetBill)
 
     def admit(self, index: int, entry: Debt | Row) -> BulkResult | _Item:
         """Validate and consult the ledger: a final result, or an item to send."""
@@ -293,10 +298,21 @@ class _Run:
             return self._settle(item, None, ambiguous)
         return None if case is None else self._settle(item, case, None, already=True)
 
+    def conclude(self, outcomes: Outcomes[_Item]) -> list[BulkResult]:
+        """Record and report what the settler settled."""
+        settled = [self._settle(item, case, error) for item, case, error in outcomes]
+        self.ledger.record(self.provider, [record for record, _ in settled])
+        return [result for _, result in settled]
+
     async def _send_batch(self, items: list[_Item]) -> list[_Settled]:
         assert isinstance(self.client, BatchCreator)
+        settler, sent_at = self.settler, self.settler.now() if self.settler else 0.0
+        given = [self._given(item) for item in items]
         try:
-            results = await self.client.create_batch([self._given(item) for item in items])
+            if settler is not None:  # a lost batch goes to the settler, unsettled
+                results = await settler.client.create_batch(given, settle_lost=False)
+            else:
+                results = await self.client.create_batch(given)
         except DebtkitError as exc:
             logger.warning("%s: batch of %d failed: %s", self.provider, len(items), exc)
             if not is_ambiguous(exc) and not isinstance(exc, AmbiguousWriteError):
@@ -305,13 +321,19 @@ class _Run:
             results = []
         by_position = {result.index: result for result in results}
         settled = []
+        lost: dict[int, tuple[DebtkitError, list[_Item]]] = {}  # by chunk error
         for position, item in enumerate(items):
             result = by_position.get(position)
             if result is None:
                 missing = AmbiguousWriteError(self.provider, [item.ref], "no result for this item")
                 settled.append(self._settle(item, None, missing))
+            elif settler is not None and result.error is not None and is_ambiguous(result.error):
+                lost.setdefault(id(result.error), (result.error, []))[1].append(item)
             else:
                 settled.append(self._settle(item, result.case, result.error))
+        for error, chunk in lost.values():
+            assert settler is not None
+            await settler.submit(chunk, sent_at=sent_at, error=error)
         return settled
 
     def _given(self, item: _Item) -> Debt:
@@ -417,6 +439,21 @@ async def bulk_import(
         # results in flight, by the queues above.
         lines: dict[int, int] = {}
 
+        async def report(results: list[BulkResult]) -> None:
+            await settled.put((len(results), results))
+
+        async def resend(items: list[_Item]) -> None:  # a listing showed them absent
+            await report(await run.send([attrs.evolve(i, look_up_first=False) for i in items]))
+
+        async def conclude(outcomes: Outcomes[_Item]) -> None:
+            await report(run.conclude(outcomes))
+
+        if size > 1 and isinstance(client, ClockedFinder):  # see debtkit.bulk.settle
+            run.settler = Settler[_Item](
+                client, reference=lambda item: item.ref, report=conclude, resend=resend,
+                max_waiting=max(size * concurrency, 1000),
+            )  # fmt: skip
+
         async def produce() -> None:
             nonlocal queued
             batch: list[_Item] = []
@@ -444,11 +481,14 @@ async def bulk_import(
 
         async def consume() -> None:
             while (items := await work.get()) is not None:
-                await settled.put((len(items), await run.send(items)))
+                if run.settler is not None:
+                    await run.settler.room()
+                await report(await run.send(items))  # lost batches' debts: by the settler
 
         async def pipeline() -> None:
             try:
-                await asyncio.gather(produce(), *(consume() for _ in range(concurrency)))
+                sending = asyncio.gather(produce(), *(consume() for _ in range(concurrency)))
+                await (sending if run.settler is None else run.settler.alongside(sending))
             except Exception as exc:  # reading the input failed: surface it to the caller
                 await settled.put(exc)
                 return

@@ -11,6 +11,7 @@ Behaviour where GetBill's docs are silent (the adapter assumes the same):
   ``write`` (everything else); requests without a valid token share one anonymous bucket.
   Every API request counts, whatever its answer. A batch counts as **one** write
   (``batch_cost="item"`` makes it count one per debt instead).
+- ``Date`` is the simulator's clock (`clock`), the one that stamps ``import_date``.
 - The four ``X-RateLimit-*`` headers describe the bucket of the request and come on every
   API response (not on the token endpoint). ``Reset`` is when the oldest counted request
   leaves the window. With a window of a minute or more, ``Reset`` and ``retry_after`` are
@@ -32,6 +33,7 @@ Behaviour where GetBill's docs are silent (the adapter assumes the same):
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -189,6 +191,9 @@ async def _rate_limits(request: web.Request, handler: Handler) -> web.StreamResp
     response.headers["X-RateLimit-Remaining"] = str(limiter.remaining())
     response.headers["X-RateLimit-Reset"] = _header_number(limiter.reset_at(), whole)
     response.headers["X-RateLimit-Window"] = _header_number(limiter.rule.window, whole)
+    # The Date header tells the simulator's clock (the one stamping import_date), so a
+    # simulator on a skewed clock shows the skew to clients as GetBill's would.
+    response.headers["Date"] = email.utils.formatdate(state.clock(), usegmt=True)
     state.log.append(
         LoggedRequest(
             at=arrived,
