@@ -195,6 +195,7 @@ class _Run:
         self._records: list[tuple[str, str, LedgerState, str | None, str | None]] = []
         self._claims: list[str] = []
         self._met: dict[str, str] = {}
+        self.settler: Settler[_Item] | None = None  # settles lost batches apart (GetBill)
 
     def _record(self, ref: str, digest: str, state: LedgerState) -> None:
         self._records.append((ref, digest, state, None, None))
@@ -212,7 +213,6 @@ class _Run:
         if len(self._met) >= max(at_least, 1):
             self.ledger.record(self.provider, self._records, self.run_id, claimed=self._claims)
             self._records, self._claims, self._met = [], [], {}
-        self.settler: Settler[_Item] | None = None  # settles lost batches apart (GetBill)
 
     def admit(self, index: int, entry: Debt | Row) -> BulkResult | _Item:
         """Validate and consult the ledger: a final result, or an item to send."""
