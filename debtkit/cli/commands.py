@@ -119,18 +119,20 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     adapter = registry.get(args.provider) if args.provider else None
     validator = Validator(adapter.policy_rules() if adapter else (), relax=args.relax or ())
     total = invalid = 0
+    file_problems = False
     codes: Counter[str] = Counter()
     with input_path(args) as path:
         rows = read_debts(path, columns(args), **read_options(Path(path), args))
         if adapter is not None and getattr(args, "option", None):  # import --dry-run
             rows = apply_options(rows, adapter.name, provider_options(adapter, args.option))
         for row in rows:
-            total += 1
+            total += not row.header  # a header's problems are the file's, not a debt's
             problems = list(row.problems)
             if row.debt is not None:
                 problems += validator.check(row.debt).problems
             if problems:
-                invalid += 1
+                invalid += not row.header
+                file_problems = file_problems or row.header
                 codes.update(p.code for p in problems)
                 for problem in problems:
                     print(f"{Path(path).name}:{row.line}: {problem}")
@@ -138,7 +140,7 @@ def validate(args: argparse.Namespace, registry: Registry) -> int:
     print(f"validated {total} debts{label}: {total - invalid} valid, {invalid} invalid")
     if codes:
         print("problems by code: " + ", ".join(f"{c}={n}" for c, n in codes.most_common()))
-    return 1 if invalid else 0
+    return 1 if invalid or file_problems else 0
 
 
 def cost_estimate(adapter: Adapter) -> Callable[[Iterator[Debt]], list[str]] | None:

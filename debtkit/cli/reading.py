@@ -45,7 +45,10 @@ def read_options(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     delimiter = _NAMED_DELIMITERS.get(delimiter.lower(), delimiter) if delimiter else None
     encoding = getattr(args, "encoding", None)
     found = detect_format(path, encoding=encoding, delimiter=delimiter)
-    if found.likely_encoding:
+    # Said once per file and command, however many passes read it (a dry run reads twice).
+    hinted: set[Path] = vars(args).setdefault("_encoding_hinted", set())
+    if found.likely_encoding and path not in hinted:
+        hinted.add(path)
         print(
             f"debtkit: {path.name} is not UTF-8; it reads as {found.likely_encoding}:"
             f" pass --encoding {found.likely_encoding} if that is its encoding",

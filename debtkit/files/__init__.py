@@ -100,11 +100,15 @@ _JSON_COLUMNS = {"metadata", "options"}
 
 @attrs.frozen
 class Row:
-    """One input row: its 1-based line number and either the debt or what is wrong with it."""
+    """One input row: its 1-based line number and either the debt or what is wrong with it.
+
+    `header` marks the problems of a CSV's header line (unknown or undecodable column names):
+    they are the file's, not a debt's, so they are reported but never counted as a debt."""
 
     line: int
     debt: Debt | None
     problems: tuple[Problem, ...] = ()
+    header: bool = False
 
 
 def _structured(line: int, data: object) -> Row:
@@ -407,7 +411,7 @@ def read_csv(
                     present = [n for n in header.names if n not in header.unknown]
                     bad.append(unknown_columns_problem(unknown, KNOWN_COLUMNS, present))
                 if bad:
-                    yield Row(line, None, tuple(bad))
+                    yield Row(line, None, tuple(bad), header=True)
                 continue
             yield _csv_row(line, header, record)
 

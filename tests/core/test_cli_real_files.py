@@ -89,6 +89,7 @@ def test_a_cp1252_file_is_refused_with_the_encoding_to_pass(
 ) -> None:
     path = write(tmp_path / "debts.csv", [HEADER, *ROWS], ";", "cp1252")
     code, _, err = validate(capsys, str(path))
+    assert err.count("--encoding cp1252") == 1
     assert code == 1  # never guessed: the same bytes are other letters in cp1250 or Latin-1
     assert err.count("\n") == 1
     assert "--encoding cp1252" in err
@@ -130,7 +131,7 @@ def test_a_row_with_values_in_unknown_columns_is_not_read(
     path = write(tmp_path / "d.csv", [[*HEADER, "colour"], [*ROWS[0], "red"], [*ROWS[1], ""]])
     _code, out, _ = validate(capsys, str(path))
     assert "d.csv:2: <root>: is not read: it has values in unknown columns" in out
-    assert "validated 3 debts: 1 valid, 2 invalid" in out  # the header's line, row 2
+    assert "validated 2 debts: 1 valid, 1 invalid" in out  # the header line is not a debt
 
 
 DATED = [HEADER, ["R-1", "1 250,00", "EUR", "15/02/2025", *ROWS[0][4:]]]
@@ -208,3 +209,21 @@ def test_the_unknown_columns_line_stays_short_for_a_hostile_header(
     (hint,) = [line for line in out.splitlines() if "unknown columns" in line]
     assert len(hint) < 5000
     assert "and 980 more" in hint
+
+
+def test_a_dry_run_names_the_encoding_to_pass_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "debts.csv", [HEADER, *ROWS], ";", "cp1252")
+    main(["import", str(path), "--provider", "getbill", "--dry-run"])
+    assert capsys.readouterr().err.count("--encoding cp1252") == 1
+
+
+def test_a_header_with_unknown_columns_fails_validation_without_counting_as_a_debt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "d.csv", [[*HEADER, "colour"], [*ROWS[0], ""], [*ROWS[1], ""]])
+    code, out, _ = validate(capsys, str(path))
+    assert code == 1
+    assert "d.csv:1: <root>: unknown columns 'colour'" in out
+    assert out.splitlines()[-2] == "validated 2 debts: 2 valid, 0 invalid"
