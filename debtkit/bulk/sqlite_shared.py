@@ -52,6 +52,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import AsyncIterable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -153,6 +154,22 @@ class SQLiteSharedLedger:
             return await loop.run_in_executor(self._thread, operation, self._db, *args)
 
     def _connect(self) -> sqlite3.Connection:
+        # Opening alongside other processes can meet "database is locked" at once, without
+        # SQLite's busy wait: a lock upgrade that would deadlock (two migrations reading then
+        # writing a new file), or the switch to WAL. Opening is idempotent: try again with a
+        # short pause, for up to `busy_timeout`.
+        deadline = time.monotonic() + self.busy_timeout
+        pause = 0.01
+        while True:
+            try:
+                return self._connect_once()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    def _connect_once(self) -> sqlite3.Connection:
         # check_same_thread=False: every use is on the ledger's one thread, in turn.
         db = sqlite3.connect(
             self.path, isolation_level=None, timeout=self.busy_timeout, check_same_thread=False
