@@ -8,9 +8,11 @@ place the parser did not recognise.
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from yarl import URL
 
-__all__ = ["redact_url"]
+__all__ = ["redact_url", "scrub", "url_secrets"]
 
 _UNREADABLE = "<unreadable URL>"
 
@@ -28,3 +30,20 @@ def redact_url(url: str) -> str:
         return str(parsed)
     except (ValueError, TypeError):
         return _UNREADABLE
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The password in `url` as written and as decoded: what `scrub` hides from a driver's
+    message (drivers may echo either form)."""
+    try:
+        password = URL(url).raw_password
+    except (ValueError, TypeError):
+        return ()
+    return tuple({password, unquote(password)}) if password else ()
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every one of `secrets` replaced, for errors built from a driver's message."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text

@@ -26,8 +26,6 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from yarl import URL
-
 from debtkit.bulk import pg_sql as sql
 from debtkit.bulk.journal import (
     Account,
@@ -40,7 +38,7 @@ from debtkit.bulk.journal import (
 )
 from debtkit.bulk.pg_migrations import migrate
 from debtkit.errors import ConfigurationError, DebtkitError, LedgerError, Problem
-from debtkit.urls import redact_url
+from debtkit.urls import redact_url, scrub, url_secrets
 
 if TYPE_CHECKING:
     import asyncpg
@@ -73,7 +71,7 @@ class PostgresLedger:
 
     def __init__(self, url: str, *, pool_size: int = 4, connect_timeout: float = 30.0) -> None:
         self._dsn = url
-        self._password = URL(url).password if "://" in url else None
+        self._secrets = url_secrets(url)
         self.url = redact_url(url)
         self.pool_size = pool_size
         self.connect_timeout = connect_timeout
@@ -96,9 +94,7 @@ class PostgresLedger:
             known = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
             if not isinstance(exc, (*known, asyncio.TimeoutError, ValueError)):
                 raise
-            message = str(exc) or type(exc).__name__
-            if self._password:
-                message = message.replace(self._password, "***")
+            message = scrub(str(exc) or type(exc).__name__, self._secrets)
             raise LedgerError(self.url, f"{doing} failed: {message}") from None
 
     async def __aenter__(self) -> PostgresLedger:

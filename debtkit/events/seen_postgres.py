@@ -26,9 +26,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import unquote
-
-from yarl import URL
 
 from debtkit.errors import ConfigurationError
 from debtkit.events.seen import (
@@ -41,7 +38,7 @@ from debtkit.events.seen import (
     new_token,
     storage_key,
 )
-from debtkit.urls import redact_url
+from debtkit.urls import redact_url, scrub, url_secrets
 
 if TYPE_CHECKING:
     import asyncpg
@@ -64,14 +61,6 @@ def _asyncpg() -> Any:
             "a PostgreSQL seen-store needs asyncpg: pip install 'debtkit[postgres]'"
         ) from None
     return asyncpg
-
-
-def _secrets_in(url: str) -> tuple[str, ...]:
-    try:
-        password = URL(url).raw_password
-    except (ValueError, TypeError):
-        return ()
-    return tuple({password, unquote(password)}) if password else ()
 
 
 class PostgresSeenStore:
@@ -97,7 +86,7 @@ class PostgresSeenStore:
         if isinstance(database, str):
             self._url: str | None = database
             self._shown = redact_url(database)
-            self._secrets = _secrets_in(database)
+            self._secrets = url_secrets(database)
             self._pool: asyncpg.Pool | None = None
         else:
             self._url, self._shown, self._secrets = None, "<caller's pool>", ()
@@ -114,9 +103,7 @@ class PostgresSeenStore:
         return f"PostgresSeenStore({self._shown!r}, table={self.table!r})"
 
     def _error(self, exc: BaseException, doing: str) -> SeenStoreError:
-        reason = f"{doing}: {type(exc).__name__}: {exc}"
-        for secret in self._secrets:
-            reason = reason.replace(secret, "***")
+        reason = scrub(f"{doing}: {type(exc).__name__}: {exc}", self._secrets)
         return SeenStoreError(self._shown, reason)
 
     async def _guarded(self, doing: str, work: Callable[[], Awaitable[T]]) -> T:

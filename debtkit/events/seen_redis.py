@@ -18,9 +18,6 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import unquote
-
-from yarl import URL
 
 from debtkit.errors import ConfigurationError
 from debtkit.events.seen import (
@@ -33,7 +30,7 @@ from debtkit.events.seen import (
     new_token,
     storage_key,
 )
-from debtkit.urls import redact_url
+from debtkit.urls import redact_url, scrub, url_secrets
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -106,11 +103,7 @@ class RedisSeenStore:
             raise ConfigurationError("a Redis seen-store needs a URL or a redis.asyncio client")
         if isinstance(redis, str):
             self._shown = redact_url(redis)
-            try:
-                password = URL(redis).raw_password
-            except (ValueError, TypeError):
-                password = None
-            self._secrets = tuple({password, unquote(password)}) if password else ()
+            self._secrets = url_secrets(redis)
             try:
                 self._client: Redis = _redis().asyncio.Redis.from_url(
                     redis, socket_connect_timeout=connect_timeout, socket_timeout=connect_timeout
@@ -138,9 +131,7 @@ class RedisSeenStore:
         try:
             return await work()
         except (errors, OSError, asyncio.TimeoutError) as exc:
-            reason = f"{doing}: {type(exc).__name__}: {exc}"
-            for secret in self._secrets:
-                reason = reason.replace(secret, "***")
+            reason = scrub(f"{doing}: {type(exc).__name__}: {exc}", self._secrets)
             raise SeenStoreError(self._shown, reason) from None
 
     async def open(self) -> RedisSeenStore:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from debtkit.urls import redact_url
+from debtkit.urls import redact_url, scrub, url_secrets
 
 
 def test_redact_url_hides_the_password() -> None:
@@ -24,3 +24,8 @@ def test_redact_url_keeps_a_url_without_secrets() -> None:
 def test_redact_url_does_not_echo_what_it_cannot_parse() -> None:
     assert redact_url("not a url pa55word") == "<unreadable URL>"
     assert "pa55word" not in redact_url("http://[::1:pa55word")
+
+
+def test_scrub_hides_a_password_as_written_and_as_decoded() -> None:
+    secrets = url_secrets("postgresql://app:pa%2Fss@db/x")
+    assert scrub("auth failed for pa%2Fss and pa/ss", secrets) == "auth failed for *** and ***"
